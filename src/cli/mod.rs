@@ -1,0 +1,201 @@
+//! The command line: `run`, `validate` and `explain image`. Each command returns its exit code — 0 done,
+//! 2 bad input (the scenario or reference is invalid), 1 anything else (e.g. the output folder cannot be
+//! written) — and prints what a person needs: the error with file, line and field, or the summary.
+
+mod explain;
+
+use crate::model;
+use crate::report;
+use crate::scenario::{self, Scenario, ScenarioError};
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+/// Exit code for bad input.
+pub const EXIT_BAD_INPUT: i32 = 2;
+/// Exit code for other failures.
+pub const EXIT_FAILURE: i32 = 1;
+
+/// pullsim: simulate how Kubernetes nodes pull container images.
+#[derive(Debug, Parser)]
+#[command(name = "pullsim", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a scenario (the base and every variant) and write summary.json and events.jsonl.
+    Run {
+        /// Scenario file (YAML).
+        file: PathBuf,
+        /// Output folder [default: reports/<scenario name>].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Seed for every variant, instead of spec.seed.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Run only this variant (`base` for the unpatched scenario); repeatable.
+        #[arg(long)]
+        variant: Vec<String>,
+        /// Print nothing but errors.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Check a scenario file and print what it defines.
+    Validate {
+        /// Scenario file (YAML).
+        file: PathBuf,
+    },
+    /// Explain things the kubelet derives.
+    Explain {
+        /// What to explain.
+        #[command(subcommand)]
+        what: Explain,
+    },
+}
+
+/// `explain` topics.
+#[derive(Debug, Subcommand)]
+pub enum Explain {
+    /// Parse an image reference as the kubelet does: normalised name, parts, default pull policy.
+    Image {
+        /// The image reference, e.g. nginx, registry.example.com:5000/team/app:v1.
+        reference: String,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Runs the parsed command line; returns the exit code.
+pub fn main(cli: Cli) -> i32 {
+    match cli.command {
+        Command::Run {
+            file,
+            out,
+            seed,
+            variant,
+            quiet,
+        } => run(&file, out, seed, &variant, quiet),
+        Command::Validate { file } => validate(&file),
+        Command::Explain {
+            what: Explain::Image { reference, json },
+        } => explain::image(&reference, json),
+    }
+}
+
+fn load(file: &std::path::Path) -> Result<Scenario, i32> {
+    scenario::load(file).map_err(|e| {
+        eprintln!("error: {e}");
+        match e {
+            ScenarioError::Io { .. } => EXIT_BAD_INPUT,
+            _ => EXIT_BAD_INPUT,
+        }
+    })
+}
+
+fn run(
+    file: &std::path::Path,
+    out: Option<PathBuf>,
+    seed: Option<u64>,
+    only: &[String],
+    quiet: bool,
+) -> i32 {
+    let scenario = match load(file) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    for name in only {
+        if !scenario.variants.iter().any(|v| &v.name == name) {
+            let known: Vec<&str> = scenario.variants.iter().map(|v| v.name.as_str()).collect();
+            eprintln!(
+                "error: --variant {name:?}: no such variant; the scenario has {}",
+                known.join(", ")
+            );
+            return EXIT_BAD_INPUT;
+        }
+    }
+    let selected: Vec<_> = scenario
+        .variants
+        .iter()
+        .filter(|v| only.is_empty() || only.contains(&v.name))
+        .collect();
+    let outputs: Vec<(String, u64, model::RunOutput)> = selected
+        .iter()
+        .map(|v| {
+            let mut spec = v.spec.clone();
+            if let Some(s) = seed {
+                spec.seed = s;
+            }
+            let out = model::run(&spec);
+            (v.name.clone(), spec.seed, out)
+        })
+        .collect();
+    let runs: Vec<report::VariantRun<'_>> = outputs
+        .iter()
+        .map(|(name, seed, output)| report::VariantRun {
+            name,
+            seed: *seed,
+            output,
+        })
+        .collect();
+    let dir = out.unwrap_or_else(|| PathBuf::from("reports").join(&scenario.name));
+    match report::write_outputs(&dir, &scenario.name, &runs) {
+        Ok(summary) => {
+            if !quiet {
+                print!("{}", report::text::render(&summary));
+                println!("wrote {}", dir.display());
+            }
+            0
+        }
+        Err(e) => {
+            eprintln!("error: cannot write {}: {e}", dir.display());
+            EXIT_FAILURE
+        }
+    }
+}
+
+fn validate(file: &std::path::Path) -> i32 {
+    let scenario = match load(file) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    println!("{}: valid scenario {:?}", file.display(), scenario.name);
+    let Some(base) = scenario.variants.first() else {
+        return 0;
+    };
+    let s = &base.spec;
+    let nodes: u32 = s.node_pools.iter().map(|p| p.count).sum();
+    let pods: u32 = s.workloads.iter().map(|w| w.replicas).sum();
+    println!(
+        "  {} layers, {} images, {} registries, {} nodes in {} pools, {} pods in {} workloads, {} timeline events",
+        s.layers.len(),
+        s.images.len(),
+        s.registries.len(),
+        nodes,
+        s.node_pools.len(),
+        pods,
+        s.workloads.len(),
+        s.timeline.len()
+    );
+    for im in &s.images {
+        println!("  image {} {}", im.name, im.digest);
+    }
+    let names: Vec<&str> = scenario.variants.iter().map(|v| v.name.as_str()).collect();
+    println!("  variants: {}", names.join(", "));
+    for w in &s.workloads {
+        for c in w.template.in_start_order() {
+            if let Err(e) = &c.parsed {
+                println!("  note: workload {} container {}: image {:?} is invalid ({e}); its pods will wait with InvalidImageName", w.name, c.name, c.image);
+            } else if let Ok(r) = &c.parsed {
+                if !s.registries.iter().any(|reg| reg.host == r.registry) {
+                    println!("  note: workload {} container {}: no registry {:?} in the scenario; pulls will fail", w.name, c.name, r.registry);
+                }
+            }
+        }
+    }
+    0
+}

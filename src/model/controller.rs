@@ -1,0 +1,285 @@
+//! The control plane, kept minimal: workload controllers that create and delete pods, a scheduler that binds
+//! each pod to the node with the fewest pods (ties: the oldest node), and the timeline of pushes, scale
+//! changes, image updates, node additions and registry outages.
+//!
+//! An image update replaces every pod of the workload at once (a Recreate without termination time);
+//! RollingUpdate comes with the rollout model. A scale-down deletes pods that are not running first, newest
+//! first, then running pods, newest first (the ReplicaSet's ranking, simplified).
+
+use super::backoff::Backoff;
+use super::image_store::ImageStore;
+use super::puller::ImagePuller;
+use super::sim::{Event, Sim};
+use super::spec::{Action, ContainerSpec, PoolId, WorkloadId};
+use super::token_bucket::TokenBucket;
+use super::trace::{NodeId, PodId, TraceKind};
+use super::world::{ContainerState, Node, Pod, PodWorker, WaitingReason};
+
+impl Sim {
+    /// Builds the nodes, creates every workload's pods and schedules the timeline.
+    pub(crate) fn start(&mut self) {
+        for p in 0..self.world.spec.node_pools.len() {
+            let count = self.world.spec.node_pools[p].count;
+            self.add_nodes(PoolId(p as u32), count, false);
+        }
+        for w in 0..self.world.workloads.len() {
+            for _ in 0..self.world.workloads[w].replicas {
+                self.create_pod(WorkloadId(w as u32));
+            }
+        }
+        for i in 0..self.world.spec.timeline.len() {
+            let at = self.world.spec.timeline[i].at;
+            self.queue.push(at, Event::Timeline(i as u32));
+        }
+    }
+
+    pub(crate) fn apply_timeline(&mut self, i: usize) {
+        let action = self.world.spec.timeline[i].action.clone();
+        match action {
+            Action::PushTag {
+                registry,
+                repository,
+                tag,
+                image,
+            } => {
+                let repo = self.world.registries[registry.0 as usize]
+                    .repositories
+                    .entry(repository.clone())
+                    .or_default();
+                repo.tags.insert(tag.clone(), image);
+                repo.manifests.insert(image);
+                self.emit(TraceKind::TagPushed {
+                    registry,
+                    repository,
+                    tag,
+                    image,
+                });
+            }
+            Action::Scale { workload, replicas } => {
+                self.world.workloads[workload.0 as usize].replicas = replicas;
+                self.emit(TraceKind::Scaled { workload, replicas });
+                self.reconcile(workload);
+            }
+            Action::SetImage {
+                workload,
+                container,
+                image,
+            } => {
+                let w = &mut self.world.workloads[workload.0 as usize];
+                let mut template = w.revisions.last().cloned().unwrap_or_default();
+                for c in template
+                    .init_containers
+                    .iter_mut()
+                    .chain(template.containers.iter_mut())
+                {
+                    if c.name == container {
+                        // imagePullPolicy was defaulted when the object was created; it is not re-defaulted.
+                        *c = ContainerSpec {
+                            pull_policy: c.pull_policy,
+                            ..ContainerSpec::new(&c.name, &image, None)
+                        };
+                    }
+                }
+                w.revisions.push(template);
+                self.emit(TraceKind::ImageUpdated {
+                    workload,
+                    container,
+                    image,
+                });
+                for pod in self.world.workloads[workload.0 as usize].pods.clone() {
+                    self.delete_pod(pod);
+                }
+                self.reconcile(workload);
+            }
+            Action::AddNodes { pool, count } => self.add_nodes(pool, count, true),
+            Action::RegistryOutage { registry, duration } => {
+                let until = self.now + duration;
+                let r = &mut self.world.registries[registry.0 as usize];
+                r.down_until = r.down_until.max(until);
+                self.emit(TraceKind::RegistryDown { registry, until });
+            }
+        }
+    }
+
+    /// Creates or deletes pods until the workload has its desired replicas.
+    fn reconcile(&mut self, workload: WorkloadId) {
+        let w = &self.world.workloads[workload.0 as usize];
+        let (want, have) = (w.replicas as usize, w.pods.len());
+        for _ in have..want {
+            self.create_pod(workload);
+        }
+        if have > want {
+            let mut victims = self.world.workloads[workload.0 as usize].pods.clone();
+            // Not running before running, then newest first.
+            victims.sort_by_key(|p| {
+                (
+                    self.world.pods[p.0 as usize].running_at.is_some(),
+                    std::cmp::Reverse(p.0),
+                )
+            });
+            for pod in victims.into_iter().take(have - want) {
+                self.delete_pod(pod);
+            }
+        }
+    }
+
+    fn add_nodes(&mut self, pool: PoolId, count: u32, announce: bool) {
+        for _ in 0..count {
+            let spec = &self.world.spec.node_pools[pool.0 as usize];
+            let index = self.world.pool_next_index[pool.0 as usize];
+            self.world.pool_next_index[pool.0 as usize] += 1;
+            let k = spec.kubelet;
+            let puller = if k.serialize_image_pulls {
+                ImagePuller::serial()
+            } else {
+                ImagePuller::parallel(k.max_parallel_image_pulls)
+            };
+            let limiter = (k.registry_pull_qps > 0)
+                .then(|| TokenBucket::new(k.registry_pull_qps, k.registry_burst));
+            let mut store = ImageStore::default();
+            for pre in &spec.preloaded {
+                let layers = &self.world.spec.images[pre.image.0 as usize].layers;
+                let tag = pre
+                    .reference
+                    .digest
+                    .is_none()
+                    .then(|| pre.reference.effective_tag())
+                    .flatten();
+                store.add_image(&pre.reference.name(), tag, pre.image, layers);
+            }
+            let name = format!("{}-{}", spec.name, index);
+            let phase = rand::Rng::random_range(
+                &mut self.rng.stream(&format!("kubelet/{name}")),
+                0..1_000_000,
+            );
+            let node = Node {
+                sync_tick_phase: crate::engine::SimDuration::from_micros(phase),
+                name,
+                pool,
+                nic: self.world.network.add_link(spec.bandwidth_bps),
+                disk: self.world.network.add_link(spec.disk_write_bps),
+                puller,
+                limiter,
+                backoff: Backoff::default(),
+                store,
+                max_concurrent_downloads: spec.max_concurrent_downloads,
+                pods: 0,
+            };
+            let id = NodeId(self.world.nodes.len() as u32);
+            self.world.nodes.push(node);
+            self.world.schedulable.insert((0, id));
+            if announce {
+                self.emit(TraceKind::NodeAdded { node: id });
+            }
+        }
+        while let Some(pod) = self.world.unscheduled.pop_front() {
+            if !self.world.pods[pod.0 as usize].deleted {
+                self.bind(pod);
+            }
+        }
+    }
+
+    fn create_pod(&mut self, workload: WorkloadId) -> PodId {
+        let w = &mut self.world.workloads[workload.0 as usize];
+        let spec = &self.world.spec.workloads[workload.0 as usize];
+        let name = format!("{}-{}", spec.name, w.next_ordinal);
+        w.next_ordinal += 1;
+        let revision = (w.revisions.len() - 1) as u32;
+        let containers = vec![
+            ContainerState::Waiting(WaitingReason::ContainerCreating);
+            w.revisions[revision as usize].len()
+        ];
+        let id = PodId(self.world.pods.len() as u32);
+        w.pods.push(id);
+        self.world.pods.push(Pod {
+            name,
+            namespace: spec.namespace.clone(),
+            workload,
+            revision,
+            node: None,
+            created: self.now,
+            running_at: None,
+            deleted: false,
+            containers,
+            worker: PodWorker::default(),
+        });
+        self.emit(TraceKind::PodCreated { pod: id });
+        if self.world.schedulable.is_empty() {
+            self.world.unscheduled.push_back(id);
+        } else {
+            self.bind(id);
+        }
+        id
+    }
+
+    /// Binds a pod to the node with the fewest pods and hands it to that node's pod worker.
+    fn bind(&mut self, pod: PodId) {
+        let Some((count, node)) = self.world.schedulable.pop_first() else {
+            self.world.unscheduled.push_back(pod);
+            return;
+        };
+        self.world.schedulable.insert((count + 1, node));
+        self.world.nodes[node.0 as usize].pods = count + 1;
+        self.world.pods[pod.0 as usize].node = Some(node);
+        self.emit(TraceKind::PodScheduled { pod, node });
+        self.queue
+            .push(self.now, Event::PodSync { pod, generation: 0 });
+    }
+
+    fn delete_pod(&mut self, pod: PodId) {
+        let p = &mut self.world.pods[pod.0 as usize];
+        if p.deleted {
+            return;
+        }
+        p.deleted = true;
+        p.worker.generation += 1;
+        let (workload, node) = (p.workload, p.node);
+        let w = &mut self.world.workloads[workload.0 as usize];
+        w.pods.retain(|x| *x != pod);
+        if let Some(node) = node {
+            let n = &mut self.world.nodes[node.0 as usize];
+            self.world.schedulable.remove(&(n.pods, node));
+            n.pods -= 1;
+            self.world.schedulable.insert((n.pods, node));
+        }
+        let template = self.world.template(pod).clone();
+        let states = self.world.pods[pod.0 as usize].containers.clone();
+        let w = &mut self.world.workloads[workload.0 as usize];
+        for (i, state) in states.iter().enumerate() {
+            if let (ContainerState::Running(image), false) = (state, template.is_init(i)) {
+                if let Some(by_image) = w.running.get_mut(&template.container(i).name) {
+                    if let Some(n) = by_image.get_mut(image) {
+                        *n -= 1;
+                        if *n == 0 {
+                            by_image.remove(image);
+                        }
+                    }
+                }
+            }
+        }
+        self.emit(TraceKind::PodDeleted { pod });
+    }
+
+    /// Marks a container started and counts it in its workload's drift figures.
+    pub(crate) fn record_container_started(
+        &mut self,
+        pod: PodId,
+        i: usize,
+        image: super::spec::ImageId,
+    ) {
+        self.world.pods[pod.0 as usize].containers[i] = ContainerState::Running(image);
+        let template = self.world.template(pod);
+        if !template.is_init(i) {
+            let name = template.container(i).name.clone();
+            let w = &mut self.world.workloads[self.world.pods[pod.0 as usize].workload.0 as usize];
+            let by_image = w.running.entry(name).or_default();
+            *by_image.entry(image).or_default() += 1;
+            w.max_distinct = w.max_distinct.max(by_image.len() as u32);
+        }
+        self.emit(TraceKind::ContainerStarted {
+            pod,
+            container: i as u32,
+            image,
+        });
+    }
+}

@@ -1,0 +1,242 @@
+//! The kubelet side of a pod's start: the pod worker's sync walks the containers in start order (init
+//! containers, then app containers — never two pulls of one pod at once) and asks the image manager
+//! (pkg/kubelet/images/image_manager.go `EnsureImageExists`) for each image:
+//! invalid name -> InvalidImageName; policy says no pull -> present or ErrImageNeverPull; backoff window open
+//! -> ImagePullBackOff; else a pull through the node's puller, whose failure opens the backoff (`Next`) and whose
+//! success runs `GC`. A failed init container ends the sync; a failed app container does not stop the others
+//! (kuberuntime SyncPod). A failed sync is requeued by the pod worker.
+
+use super::image_ref::PullPolicy;
+use super::pod_worker;
+use super::sim::{Event, Sim};
+use super::spec::ImageId;
+use super::trace::{PodId, PullFailure, PullId, TraceKind};
+use super::world::{ContainerState, Pull, WaitingReason};
+use std::collections::VecDeque;
+
+/// What `EnsureImageExists` decided for one container.
+enum Ensure {
+    /// The container can start with this manifest.
+    Ready(ImageId),
+    /// A pull was handed to the puller; the sync waits for it.
+    Pulling,
+    /// The container cannot start in this sync.
+    Failed,
+}
+
+impl Sim {
+    /// A pod worker sync fires.
+    pub(crate) fn sync_pod(&mut self, pod: PodId, generation: u32) {
+        let p = &mut self.world.pods[pod.0 as usize];
+        if p.deleted || p.worker.generation != generation || p.worker.pulling.is_some() {
+            return;
+        }
+        p.worker.next = 0;
+        p.worker.failed = false;
+        self.continue_sync(pod);
+    }
+
+    /// Walks the containers from where the sync stands until it blocks on a pull or ends.
+    fn continue_sync(&mut self, pod: PodId) {
+        let len = self.world.template(pod).len();
+        loop {
+            let i = self.world.pods[pod.0 as usize].worker.next;
+            if i >= len {
+                break;
+            }
+            if matches!(
+                self.world.pods[pod.0 as usize].containers[i],
+                ContainerState::Running(_)
+            ) {
+                self.world.pods[pod.0 as usize].worker.next += 1;
+                continue;
+            }
+            match self.ensure_image_exists(pod, i) {
+                Ensure::Ready(image) => {
+                    self.record_container_started(pod, i, image);
+                    self.world.pods[pod.0 as usize].worker.next += 1;
+                }
+                Ensure::Pulling => return,
+                Ensure::Failed => {
+                    let is_init = self.world.template(pod).is_init(i);
+                    let w = &mut self.world.pods[pod.0 as usize].worker;
+                    w.failed = true;
+                    if is_init {
+                        break;
+                    }
+                    w.next += 1;
+                }
+            }
+        }
+        self.complete_sync(pod);
+    }
+
+    /// The sync is over: requeue a failed one, or mark the pod running.
+    fn complete_sync(&mut self, pod: PodId) {
+        let p = &self.world.pods[pod.0 as usize];
+        if p.worker.failed {
+            let name = format!("pod-worker/{}/{}", p.namespace, p.name);
+            let rng = self.world.pods[pod.0 as usize]
+                .worker
+                .rng
+                .get_or_insert_with(|| Box::new(self.rng.stream(&name)));
+            let due = self.now + pod_worker::requeue_after_error(rng.as_mut());
+            let node = self.world.pods[pod.0 as usize]
+                .node
+                .map_or(0, |n| n.0 as usize);
+            let at = pod_worker::next_tick(due, self.world.nodes[node].sync_tick_phase);
+            let w = &mut self.world.pods[pod.0 as usize].worker;
+            w.generation += 1;
+            let generation = w.generation;
+            self.queue.push(at, Event::PodSync { pod, generation });
+        } else if p.running_at.is_none()
+            && p.containers
+                .iter()
+                .all(|c| matches!(c, ContainerState::Running(_)))
+        {
+            self.world.pods[pod.0 as usize].running_at = Some(self.now);
+            self.emit(TraceKind::PodRunning { pod });
+        }
+    }
+
+    fn set_waiting(&mut self, pod: PodId, i: usize, reason: WaitingReason) {
+        self.world.pods[pod.0 as usize].containers[i] = ContainerState::Waiting(reason);
+    }
+
+    /// `EnsureImageExists` for container `i` of `pod`.
+    fn ensure_image_exists(&mut self, pod: PodId, i: usize) -> Ensure {
+        let c = self.world.template(pod).container(i).clone();
+        let Some(node_id) = self.world.pods[pod.0 as usize].node else {
+            return Ensure::Failed;
+        };
+        let reference = match c.parsed {
+            Ok(r) => r,
+            Err(_) => {
+                self.set_waiting(pod, i, WaitingReason::InvalidImageName);
+                self.emit(TraceKind::InvalidImageName {
+                    pod,
+                    container: i as u32,
+                });
+                return Ensure::Failed;
+            }
+        };
+        let digest = reference
+            .digest
+            .as_ref()
+            .map(|d| self.world.image_by_digest.get(d).copied());
+        let node = &self.world.nodes[node_id.0 as usize];
+        let present = match digest {
+            Some(None) => None, // a digest no registry ever had cannot be on the node
+            Some(Some(d)) => node.store.lookup(&reference.name(), None, Some(d)),
+            None => node
+                .store
+                .lookup(&reference.name(), reference.effective_tag(), None),
+        };
+        let should_pull = match c.pull_policy {
+            PullPolicy::Never => false,
+            PullPolicy::Always => true,
+            PullPolicy::IfNotPresent => present.is_none(),
+        };
+        if !should_pull {
+            return match present {
+                Some(image) => {
+                    self.emit(TraceKind::ImagePresent {
+                        pod,
+                        container: i as u32,
+                        image,
+                    });
+                    Ensure::Ready(image)
+                }
+                None => {
+                    self.set_waiting(pod, i, WaitingReason::ErrImageNeverPull);
+                    self.emit(TraceKind::ImageNeverPull {
+                        pod,
+                        container: i as u32,
+                    });
+                    Ensure::Failed
+                }
+            };
+        }
+        let key = (pod, c.image.clone());
+        if node.backoff.is_in_backoff_since_update(&key, self.now) {
+            let until = node.backoff.window_end(&key).unwrap_or(self.now);
+            self.set_waiting(pod, i, WaitingReason::ImagePullBackOff);
+            self.emit(TraceKind::Backoff {
+                pod,
+                container: i as u32,
+                until,
+                refused: true,
+            });
+            return Ensure::Failed;
+        }
+        let pull = PullId(self.world.pulls.len() as u32);
+        self.world.pulls.push(Pull {
+            node: node_id,
+            pod,
+            container: i as u32,
+            image: c.image,
+            reference,
+            queued: self.now,
+            started: None,
+            done: false,
+            registry: None,
+            image_id: None,
+            to_fetch: VecDeque::new(),
+            fetching: 0,
+            pending: 0,
+            fetched_bytes: 0,
+        });
+        self.set_waiting(pod, i, WaitingReason::ContainerCreating);
+        self.world.pods[pod.0 as usize].worker.pulling = Some(pull);
+        self.emit(TraceKind::PullQueued { pull });
+        if let Some(p) = self.world.nodes[node_id.0 as usize].puller.enqueue(pull) {
+            self.start_pull(p);
+        }
+        Ensure::Pulling
+    }
+
+    /// The image manager learns how a pull ended and the blocked sync goes on.
+    pub(crate) fn on_pull_finished(&mut self, pull: PullId, result: Result<ImageId, PullFailure>) {
+        let (pod, node, i) = {
+            let p = &self.world.pulls[pull.0 as usize];
+            (p.pod, p.node, p.container as usize)
+        };
+        if let Some(next) = self.world.nodes[node.0 as usize].puller.finish() {
+            self.start_pull(next);
+        }
+        let p = &self.world.pods[pod.0 as usize];
+        if p.deleted || p.worker.pulling != Some(pull) {
+            return;
+        }
+        self.world.pods[pod.0 as usize].worker.pulling = None;
+        match result {
+            Ok(image) => {
+                self.world.nodes[node.0 as usize].backoff.gc(self.now);
+                self.record_container_started(pod, i, image);
+                self.world.pods[pod.0 as usize].worker.next += 1;
+            }
+            Err(_) => {
+                let key = (pod, self.world.pulls[pull.0 as usize].image.clone());
+                let delay = self.world.nodes[node.0 as usize]
+                    .backoff
+                    .next(key, self.now);
+                self.set_waiting(pod, i, WaitingReason::ErrImagePull);
+                self.emit(TraceKind::Backoff {
+                    pod,
+                    container: i as u32,
+                    until: self.now + delay,
+                    refused: false,
+                });
+                let is_init = self.world.template(pod).is_init(i);
+                let w = &mut self.world.pods[pod.0 as usize].worker;
+                w.failed = true;
+                if is_init {
+                    self.complete_sync(pod);
+                    return;
+                }
+                w.next += 1;
+            }
+        }
+        self.continue_sync(pod);
+    }
+}

@@ -1,0 +1,263 @@
+//! The container runtime's pull (containerd): the kubelet's throttle first (registryPullQPS, TryAccept),
+//! then one manifest request to resolve the reference, then the missing layers fetched
+//! `max_concurrent_downloads` at a time (each a blob request, then a flow over the registry's egress and the
+//! node's NIC; a layer already in flight for another pull is waited for, not fetched twice), then the fetched
+//! bytes unpacked over the node's disk link. An image whose layers are all present costs only the manifest
+//! request — which is what `Always` pays for an image the node already has.
+
+use super::image_store::LayerState;
+use super::sim::{Event, Sim};
+use super::spec::LayerId;
+use super::trace::{PullFailure, PullId, TraceKind};
+use super::world::FlowPurpose;
+
+impl Sim {
+    /// The puller gave `pull` its slot.
+    pub(crate) fn start_pull(&mut self, pull: PullId) {
+        self.world.pulls[pull.0 as usize].started = Some(self.now);
+        self.emit(TraceKind::PullStarted { pull });
+        let p = &self.world.pulls[pull.0 as usize];
+        let node = &mut self.world.nodes[p.node.0 as usize];
+        if let Some(limiter) = node.limiter.as_mut() {
+            if !limiter.try_accept(self.now) {
+                self.queue.push(
+                    self.now,
+                    Event::PullRejected {
+                        pull,
+                        failure: PullFailure::QpsExceeded,
+                    },
+                );
+                return;
+            }
+        }
+        let Some(&registry) = self.world.registry_by_host.get(&p.reference.registry) else {
+            self.queue.push(
+                self.now,
+                Event::PullRejected {
+                    pull,
+                    failure: PullFailure::NoSuchHost,
+                },
+            );
+            return;
+        };
+        self.world.pulls[pull.0 as usize].registry = Some(registry);
+        let r = &mut self.world.registries[registry.0 as usize];
+        r.stats.manifest_requests += 1;
+        let at = self.now + r.latency;
+        self.queue.push(at, Event::ManifestResponse { pull });
+    }
+
+    fn registry_of(&self, pull: PullId) -> usize {
+        self.world.pulls[pull.0 as usize]
+            .registry
+            .map_or(0, |r| r.0 as usize)
+    }
+
+    pub(crate) fn on_manifest_response(&mut self, pull: PullId) {
+        let reg = self.registry_of(pull);
+        let p = &self.world.pulls[pull.0 as usize];
+        let r = &mut self.world.registries[reg];
+        if self.now < r.down_until {
+            r.stats.failed_requests += 1;
+            return self.finish_pull(pull, Err(PullFailure::RegistryUnavailable));
+        }
+        let resolved = r
+            .repositories
+            .get(&p.reference.repository)
+            .and_then(|repo| match &p.reference.digest {
+                Some(d) => self
+                    .world
+                    .image_by_digest
+                    .get(d)
+                    .filter(|i| repo.manifests.contains(i))
+                    .copied(),
+                None => repo
+                    .tags
+                    .get(p.reference.effective_tag().unwrap_or("latest"))
+                    .copied(),
+            });
+        let Some(image) = resolved else {
+            r.stats.failed_requests += 1;
+            return self.finish_pull(pull, Err(PullFailure::ManifestUnknown));
+        };
+        let node = p.node;
+        let layers = self.world.spec.images[image.0 as usize].layers.clone();
+        let store = &mut self.world.nodes[node.0 as usize].store;
+        let mut pending = 0;
+        let mut to_fetch = Vec::new();
+        for layer in layers {
+            match store.layer(layer) {
+                Some(LayerState::Present) => {}
+                Some(LayerState::Downloading { .. }) => {
+                    store.wait_for(layer, pull);
+                    pending += 1;
+                }
+                None => {
+                    store.begin_download(layer, pull);
+                    to_fetch.push(layer);
+                    pending += 1;
+                }
+            }
+        }
+        let p = &mut self.world.pulls[pull.0 as usize];
+        p.image_id = Some(image);
+        p.pending = pending;
+        p.to_fetch.extend(to_fetch);
+        if pending == 0 {
+            self.begin_unpack(pull);
+        } else {
+            self.fill_fetch_slots(pull);
+        }
+    }
+
+    /// Sends blob requests until the pull has `max_concurrent_downloads` in flight.
+    fn fill_fetch_slots(&mut self, pull: PullId) {
+        let reg = self.registry_of(pull);
+        let max = self.world.nodes[self.world.pulls[pull.0 as usize].node.0 as usize]
+            .max_concurrent_downloads;
+        loop {
+            let p = &mut self.world.pulls[pull.0 as usize];
+            if p.done || p.fetching >= max {
+                return;
+            }
+            let Some(layer) = p.to_fetch.pop_front() else {
+                return;
+            };
+            p.fetching += 1;
+            let r = &mut self.world.registries[reg];
+            r.stats.blob_requests += 1;
+            let at = self.now + r.latency;
+            self.queue.push(at, Event::BlobResponse { pull, layer });
+        }
+    }
+
+    pub(crate) fn on_blob_response(&mut self, pull: PullId, layer: LayerId) {
+        let reg = self.registry_of(pull);
+        if self.world.pulls[pull.0 as usize].done {
+            self.world.pulls[pull.0 as usize].fetching -= 1;
+            self.abandon_layer(pull, layer);
+            return;
+        }
+        let r = &mut self.world.registries[reg];
+        if self.now < r.down_until {
+            r.stats.failed_requests += 1;
+            self.world.pulls[pull.0 as usize].fetching -= 1;
+            self.abandon_layer(pull, layer);
+            return self.finish_pull(pull, Err(PullFailure::RegistryUnavailable));
+        }
+        let egress = r.egress;
+        let nic = self.world.nodes[self.world.pulls[pull.0 as usize].node.0 as usize].nic;
+        let bits = self.world.spec.layers[layer.0 as usize]
+            .size_bytes
+            .saturating_mul(8);
+        let (_, reschedules) = self.world.network.start(
+            self.now,
+            &[egress, nic],
+            bits,
+            FlowPurpose::Layer { pull, layer },
+        );
+        self.schedule_flows(reschedules);
+    }
+
+    /// `pull` gives up a layer it owned: another pull waiting for it takes it over.
+    fn abandon_layer(&mut self, pull: PullId, layer: LayerId) {
+        let node = self.world.pulls[pull.0 as usize].node;
+        let pulls = &self.world.pulls;
+        let heir = self.world.nodes[node.0 as usize]
+            .store
+            .abandon_download(layer, |w| !pulls[w.0 as usize].done);
+        if let Some(heir) = heir {
+            self.world.pulls[heir.0 as usize].to_fetch.push_back(layer);
+            self.fill_fetch_slots(heir);
+        }
+    }
+
+    pub(crate) fn on_flow_done(&mut self, purpose: FlowPurpose) {
+        match purpose {
+            FlowPurpose::Layer { pull, layer } => {
+                let size = self.world.spec.layers[layer.0 as usize].size_bytes;
+                let reg = self.registry_of(pull);
+                self.world.registries[reg].stats.bytes += size;
+                let node = self.world.pulls[pull.0 as usize].node;
+                let waiters = self.world.nodes[node.0 as usize]
+                    .store
+                    .finish_download(layer);
+                let owner = &mut self.world.pulls[pull.0 as usize];
+                owner.fetching -= 1;
+                owner.fetched_bytes += size;
+                if !owner.done {
+                    self.fill_fetch_slots(pull);
+                }
+                for w in waiters {
+                    let p = &mut self.world.pulls[w.0 as usize];
+                    if p.done {
+                        continue;
+                    }
+                    p.pending -= 1;
+                    if p.pending == 0 {
+                        self.begin_unpack(w);
+                    }
+                }
+            }
+            FlowPurpose::Unpack { pull } => self.finish_pull(pull, Ok(())),
+        }
+    }
+
+    /// All layers are present: unpack what this pull fetched over the node's disk, then finish.
+    fn begin_unpack(&mut self, pull: PullId) {
+        let p = &self.world.pulls[pull.0 as usize];
+        let bits = p.fetched_bytes.saturating_mul(8);
+        if bits == 0 {
+            return self.finish_pull(pull, Ok(()));
+        }
+        let disk = self.world.nodes[p.node.0 as usize].disk;
+        let (_, reschedules) =
+            self.world
+                .network
+                .start(self.now, &[disk], bits, FlowPurpose::Unpack { pull });
+        self.schedule_flows(reschedules);
+    }
+
+    /// The pull ends: record the image on success, hand queued layers on after a failure, tell the kubelet.
+    pub(crate) fn finish_pull(&mut self, pull: PullId, result: Result<(), PullFailure>) {
+        let p = &mut self.world.pulls[pull.0 as usize];
+        if p.done {
+            return;
+        }
+        p.done = true;
+        let result = match (result, p.image_id) {
+            (Ok(()), Some(image)) => {
+                let (name, tag) = (p.reference.name(), p.reference.tag.clone());
+                let tag =
+                    tag.or_else(|| p.reference.digest.is_none().then(|| "latest".to_string()));
+                let started = p.started.unwrap_or(p.queued);
+                let kind = TraceKind::PullCompleted {
+                    pull,
+                    image,
+                    bytes: p.fetched_bytes,
+                    duration: self.now - started,
+                    including_waiting: self.now - p.queued,
+                };
+                let layers = &self.world.spec.images[image.0 as usize].layers;
+                self.world.nodes[p.node.0 as usize].store.add_image(
+                    &name,
+                    tag.as_deref(),
+                    image,
+                    layers,
+                );
+                self.emit(kind);
+                Ok(image)
+            }
+            (Ok(()), None) => Err(PullFailure::ManifestUnknown),
+            (Err(f), _) => {
+                let queued: Vec<LayerId> = p.to_fetch.drain(..).collect();
+                for layer in queued {
+                    self.abandon_layer(pull, layer);
+                }
+                self.emit(TraceKind::PullFailed { pull, failure: f });
+                Err(f)
+            }
+        };
+        self.on_pull_finished(pull, result);
+    }
+}

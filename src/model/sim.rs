@@ -1,0 +1,187 @@
+//! The loop: pops events in (time, insertion) order and dispatches each in one `match` to the kubelet,
+//! runtime or controller code. Builds the initial world from a [`ClusterSpec`] and returns the trace.
+
+use super::bandwidth::{FlowId, Network, Reschedule};
+use super::spec::{ClusterSpec, LayerId};
+use super::trace::{PodId, PullFailure, PullId, TraceEvent, TraceKind};
+use super::world::{Registry, Repository, World};
+use crate::engine::{EventQueue, RngStreams, SimTime};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+/// The closed set of things that can happen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Event {
+    /// Timeline entry `i` of the spec.
+    Timeline(u32),
+    /// The pod worker syncs `pod` (stale if `generation` is old).
+    PodSync { pod: PodId, generation: u32 },
+    /// A pull ended before reaching the registry (throttled, unknown host).
+    PullRejected { pull: PullId, failure: PullFailure },
+    /// The registry answered a pull's manifest request.
+    ManifestResponse { pull: PullId },
+    /// The registry answered a blob request; data starts flowing.
+    BlobResponse { pull: PullId, layer: LayerId },
+    /// A flow may have finished (stale if `generation` is old).
+    FlowDone { flow: FlowId, generation: u32 },
+}
+
+/// What a run produced.
+#[derive(Debug)]
+pub struct RunOutput {
+    /// Final state (names, counters, what runs where).
+    pub world: World,
+    /// Everything that happened, in order.
+    pub trace: Vec<TraceEvent>,
+    /// Events the loop processed (a deterministic work measure).
+    pub events_processed: u64,
+    /// When the run stopped.
+    pub end: SimTime,
+}
+
+/// A run in progress.
+pub(crate) struct Sim {
+    pub(crate) world: World,
+    pub(crate) queue: EventQueue<Event>,
+    pub(crate) trace: Vec<TraceEvent>,
+    pub(crate) now: SimTime,
+    pub(crate) rng: RngStreams,
+}
+
+/// Runs `spec` to its duration and returns the trace and final state.
+pub fn run(spec: &ClusterSpec) -> RunOutput {
+    let mut sim = Sim::new(spec.clone());
+    let end = SimTime::ZERO + spec.duration;
+    let mut processed = 0u64;
+    while let Some(t) = sim.queue.peek_time() {
+        if t > end {
+            break;
+        }
+        let Some((t, event)) = sim.queue.pop() else {
+            break;
+        };
+        sim.now = t;
+        processed += 1;
+        sim.handle(event);
+    }
+    RunOutput {
+        world: sim.world,
+        trace: sim.trace,
+        events_processed: processed,
+        end,
+    }
+}
+
+impl Sim {
+    fn new(spec: ClusterSpec) -> Sim {
+        let mut network = Network::new();
+        let registries: Vec<Registry> = spec
+            .registries
+            .iter()
+            .map(|r| Registry {
+                host: r.host.clone(),
+                egress: network.add_link(r.bandwidth_bps),
+                latency: r.latency,
+                repositories: r
+                    .repositories
+                    .iter()
+                    .map(|(path, repo)| {
+                        let manifests: BTreeSet<_> = repo.tags.values().copied().collect();
+                        (
+                            path.clone(),
+                            Repository {
+                                tags: repo.tags.clone(),
+                                manifests,
+                            },
+                        )
+                    })
+                    .collect(),
+                down_until: SimTime::ZERO,
+                stats: Default::default(),
+            })
+            .collect();
+        let registry_by_host = registries
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.host.clone(), super::spec::RegistryId(i as u32)))
+            .collect();
+        let image_by_digest: BTreeMap<_, _> = spec
+            .images
+            .iter()
+            .enumerate()
+            .map(|(i, im)| (im.digest.clone(), super::spec::ImageId(i as u32)))
+            .collect();
+        let workloads = spec
+            .workloads
+            .iter()
+            .map(|w| super::world::Workload {
+                replicas: w.replicas,
+                revisions: vec![w.template.clone()],
+                pods: Vec::new(),
+                next_ordinal: 0,
+                running: BTreeMap::new(),
+                max_distinct: 0,
+            })
+            .collect();
+        let rng = RngStreams::new(spec.seed);
+        let pools = spec.node_pools.len();
+        let world = World {
+            nodes: Vec::new(),
+            pool_next_index: vec![0; pools],
+            pods: Vec::new(),
+            pulls: Vec::new(),
+            registries,
+            registry_by_host,
+            image_by_digest,
+            workloads,
+            schedulable: BTreeSet::new(),
+            unscheduled: VecDeque::new(),
+            network,
+            spec,
+        };
+        let mut sim = Sim {
+            world,
+            queue: EventQueue::new(),
+            trace: Vec::new(),
+            now: SimTime::ZERO,
+            rng,
+        };
+        sim.start();
+        sim
+    }
+
+    /// Records a trace event at the current time.
+    pub(crate) fn emit(&mut self, kind: TraceKind) {
+        self.trace.push(TraceEvent { t: self.now, kind });
+    }
+
+    /// Schedules completion events for re-rated flows.
+    pub(crate) fn schedule_flows(&mut self, reschedules: Vec<Reschedule>) {
+        for r in reschedules {
+            self.queue.push(
+                r.at,
+                Event::FlowDone {
+                    flow: r.flow,
+                    generation: r.generation,
+                },
+            );
+        }
+    }
+
+    fn handle(&mut self, event: Event) {
+        match event {
+            Event::Timeline(i) => self.apply_timeline(i as usize),
+            Event::PodSync { pod, generation } => self.sync_pod(pod, generation),
+            Event::PullRejected { pull, failure } => self.finish_pull(pull, Err(failure)),
+            Event::ManifestResponse { pull } => self.on_manifest_response(pull),
+            Event::BlobResponse { pull, layer } => self.on_blob_response(pull, layer),
+            Event::FlowDone { flow, generation } => {
+                if let Some((purpose, reschedules)) =
+                    self.world.network.complete(self.now, flow, generation)
+                {
+                    self.schedule_flows(reschedules);
+                    self.on_flow_done(purpose);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,191 @@
+//! The trace: every observable thing a run did, in order, with ids into the run's state. The report layer
+//! turns it into events.jsonl and the summary; ids keep it small at fleet scale.
+
+use super::spec::{ImageId, RegistryId, WorkloadId};
+use crate::engine::{SimDuration, SimTime};
+
+/// A node of the cluster (index into the run's nodes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct NodeId(pub u32);
+
+/// A pod (index into the run's pods; pods are never reused).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PodId(pub u32);
+
+/// One image pull request handed to a node's puller (index into the run's pulls).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PullId(pub u32);
+
+/// Why a pull or an image check failed, with the kubelet's waiting reason and message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PullFailure {
+    /// The node's registryPullQPS bucket had no token (throttled image service).
+    QpsExceeded,
+    /// The registry has no such repository, tag or digest (404 on the manifest).
+    ManifestUnknown,
+    /// The registry answered 503 (an outage).
+    RegistryUnavailable,
+    /// No registry of that host exists in the scenario.
+    NoSuchHost,
+}
+
+impl PullFailure {
+    /// The message carried by ErrImagePull.
+    pub fn message(self) -> &'static str {
+        match self {
+            PullFailure::QpsExceeded => "pull QPS exceeded",
+            PullFailure::ManifestUnknown => "not found: manifest unknown",
+            PullFailure::RegistryUnavailable => "unexpected status: 503 Service Unavailable",
+            PullFailure::NoSuchHost => "dial tcp: lookup: no such host",
+        }
+    }
+}
+
+/// What happened.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TraceKind {
+    /// A pod object was created.
+    PodCreated {
+        /// Pod.
+        pod: PodId,
+    },
+    /// The scheduler bound a pod to a node.
+    PodScheduled {
+        /// Pod.
+        pod: PodId,
+        /// Node.
+        node: NodeId,
+    },
+    /// A pod was deleted (scale-down or replacement).
+    PodDeleted {
+        /// Pod.
+        pod: PodId,
+    },
+    /// All of a pod's app containers run.
+    PodRunning {
+        /// Pod.
+        pod: PodId,
+    },
+    /// The image manager asked the puller for an image ("Pulling image").
+    PullQueued {
+        /// Pull.
+        pull: PullId,
+    },
+    /// The puller started the pull (it got its slot).
+    PullStarted {
+        /// Pull.
+        pull: PullId,
+    },
+    /// The pull succeeded ("Successfully pulled image ... in X (Y including waiting)").
+    PullCompleted {
+        /// Pull.
+        pull: PullId,
+        /// The manifest pulled.
+        image: ImageId,
+        /// Bytes downloaded by this pull.
+        bytes: u64,
+        /// Started -> completed.
+        duration: SimDuration,
+        /// Queued -> completed.
+        including_waiting: SimDuration,
+    },
+    /// The pull failed: ErrImagePull.
+    PullFailed {
+        /// Pull.
+        pull: PullId,
+        /// Why.
+        failure: PullFailure,
+    },
+    /// A failed pull opened (or widened) the backoff window, or a sync found it still open
+    /// ("Back-off pulling image", ImagePullBackOff).
+    Backoff {
+        /// Pod.
+        pod: PodId,
+        /// Container index in start order.
+        container: u32,
+        /// When the window ends.
+        until: SimTime,
+        /// True when a sync was refused inside the window (ImagePullBackOff) rather than a window opened.
+        refused: bool,
+    },
+    /// The image was present and the policy did not ask for a pull ("already present on machine").
+    ImagePresent {
+        /// Pod.
+        pod: PodId,
+        /// Container index in start order.
+        container: u32,
+        /// The manifest found.
+        image: ImageId,
+    },
+    /// Never policy and the image is absent: ErrImageNeverPull.
+    ImageNeverPull {
+        /// Pod.
+        pod: PodId,
+        /// Container index in start order.
+        container: u32,
+    },
+    /// The image name does not parse: InvalidImageName.
+    InvalidImageName {
+        /// Pod.
+        pod: PodId,
+        /// Container index in start order.
+        container: u32,
+    },
+    /// A container started with this manifest.
+    ContainerStarted {
+        /// Pod.
+        pod: PodId,
+        /// Container index in start order.
+        container: u32,
+        /// The manifest it runs.
+        image: ImageId,
+    },
+    /// A tag now points to another manifest.
+    TagPushed {
+        /// Registry.
+        registry: RegistryId,
+        /// Repository path.
+        repository: String,
+        /// Tag.
+        tag: String,
+        /// New manifest.
+        image: ImageId,
+    },
+    /// A node joined.
+    NodeAdded {
+        /// Node.
+        node: NodeId,
+    },
+    /// A registry outage began.
+    RegistryDown {
+        /// Registry.
+        registry: RegistryId,
+        /// When it ends.
+        until: SimTime,
+    },
+    /// A workload's replica count changed.
+    Scaled {
+        /// Workload.
+        workload: WorkloadId,
+        /// New count.
+        replicas: u32,
+    },
+    /// A workload's template got a new image.
+    ImageUpdated {
+        /// Workload.
+        workload: WorkloadId,
+        /// Container name.
+        container: String,
+        /// New image as written.
+        image: String,
+    },
+}
+
+/// One trace record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TraceEvent {
+    /// When.
+    pub t: SimTime,
+    /// What.
+    pub kind: TraceKind,
+}

@@ -1,0 +1,97 @@
+//! The short text summary printed on the terminal after a run: one block per variant.
+
+use super::summary::{Summary, VariantSummary};
+use std::fmt::Write;
+
+fn ms(v: Option<f64>) -> String {
+    match v {
+        None => "-".to_string(),
+        Some(ms) if ms >= 1000.0 => format!("{:.1}s", ms / 1000.0),
+        Some(ms) => format!("{ms:.0}ms"),
+    }
+}
+
+fn bytes(b: u64) -> String {
+    crate::scenario::units::format_bytes(b)
+}
+
+fn variant(out: &mut String, v: &VariantSummary) {
+    let p = &v.pulls;
+    let _ = writeln!(out, "variant {} (seed {})", v.name, v.seed);
+    let _ = writeln!(
+        out,
+        "  pods      {} created, {} running at end, {} not running",
+        v.pods.created, v.pods.running_at_end, v.pods.not_running_at_end
+    );
+    let _ = writeln!(
+        out,
+        "  pulls     {} completed, {} failed, {} back-off refusals, {} downloaded",
+        p.completed,
+        p.failed,
+        p.back_off_refusals,
+        bytes(p.bytes)
+    );
+    for (msg, n) in &p.failed_by_message {
+        let _ = writeln!(out, "            {n} x {msg}");
+    }
+    let l = &v.pull_latency_ms;
+    let _ = writeln!(
+        out,
+        "  pull      p50 {}  p90 {}  p99 {}  max {}  (incl. waiting)",
+        ms(l.p50),
+        ms(l.p90),
+        ms(l.p99),
+        ms(l.max)
+    );
+    let s = &v.pod_start_latency_ms;
+    let _ = writeln!(
+        out,
+        "  pod start p50 {}  p90 {}  p99 {}  max {}",
+        ms(s.p50),
+        ms(s.p90),
+        ms(s.p99),
+        ms(s.max)
+    );
+    for (host, r) in &v.registries {
+        let _ = writeln!(
+            out,
+            "  registry  {host}: {} manifest + {} blob requests, {} failed, {} served",
+            r.manifest_requests,
+            r.blob_requests,
+            r.failed_requests,
+            bytes(r.bytes)
+        );
+    }
+    for (name, w) in &v.workloads {
+        let digests: Vec<String> = w
+            .running_by_digest
+            .iter()
+            .flat_map(|(c, m)| {
+                m.iter()
+                    .map(move |(d, n)| format!("{c}={}..:{n}", &d[..d.len().min(19)]))
+            })
+            .collect();
+        let _ = writeln!(
+            out,
+            "  workload  {name}: {}/{} running, max {} digests at once, now {}",
+            w.running_pods,
+            w.replicas,
+            w.max_distinct_digests,
+            if digests.is_empty() {
+                "-".to_string()
+            } else {
+                digests.join(" ")
+            }
+        );
+    }
+}
+
+/// The terminal summary of a whole run.
+pub fn render(summary: &Summary) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "scenario {}", summary.scenario);
+    for v in &summary.variants {
+        variant(&mut out, v);
+    }
+    out
+}

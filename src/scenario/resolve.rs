@@ -1,0 +1,775 @@
+//! Raw scenario -> [`ClusterSpec`]: every check a scenario needs, collected rather than stopping at the first,
+//! each with the field path it concerns. Absurd sizes are refused here, before the model allocates anything.
+//! Kubelet settings are defaulted and validated exactly as the kubelet does (pkg/kubelet/apis/config/v1beta1
+//! defaults.go, validation/validation.go): a configuration the kubelet refuses to start with is an error.
+
+use super::location::FieldPath;
+use super::raw::*;
+use super::units::{parse_bandwidth_bps, parse_duration_us, parse_size_bytes};
+use crate::engine::{SimDuration, SimTime};
+use crate::model::digest::{layer_digest, manifest_digest};
+use crate::model::image_ref::{ImageRef, PullPolicy};
+use crate::model::spec::*;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Most nodes a run may have (all pools, all timeline additions).
+pub const MAX_NODES: u64 = 200_000;
+/// Most pods a run may ask for at once (sum over workloads of their largest replica count).
+pub const MAX_PODS: u64 = 2_000_000;
+/// Most timeline entries.
+pub const MAX_TIMELINE: usize = 100_000;
+/// Most layers in one image.
+pub const MAX_LAYERS_PER_IMAGE: usize = 1_000;
+/// Longest request latency.
+pub const MAX_LATENCY_US: u64 = 3_600_000_000;
+
+/// One problem found, at a field path.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Problem {
+    /// Where.
+    pub path: FieldPath,
+    /// What was wrong and what was expected.
+    pub message: String,
+}
+
+#[derive(Default)]
+struct Problems(Vec<Problem>);
+
+impl Problems {
+    fn add(&mut self, path: &FieldPath, message: impl Into<String>) {
+        self.0.push(Problem {
+            path: path.clone(),
+            message: message.into(),
+        });
+    }
+}
+
+/// Resolves `spec` (already stripped of its variants) into a [`ClusterSpec`]; `at` is the path of the spec
+/// itself (`spec`). Returns every problem found.
+pub(crate) fn resolve_spec(raw: &RawSpec, at: &FieldPath) -> Result<ClusterSpec, Vec<Problem>> {
+    let mut p = Problems::default();
+    let duration = match parse_duration_us(&raw.duration.0) {
+        Ok(0) => {
+            p.add(&at.key("duration"), "expected a duration above zero");
+            0
+        }
+        Ok(d) => d,
+        Err(e) => {
+            p.add(&at.key("duration"), e.to_string());
+            0
+        }
+    };
+
+    // Layers.
+    let mut layers = Vec::new();
+    let mut layer_ids = BTreeMap::new();
+    for (name, l) in &raw.layers {
+        let path = at.key("layers").key(name);
+        let (size, digest) = match l {
+            RawLayer::Size(q) => (q, None),
+            RawLayer::Full(f) => (&f.size, f.digest.clone()),
+        };
+        let size_bytes = parse_size_bytes(&size.0).unwrap_or_else(|e| {
+            p.add(&path, e.to_string());
+            0
+        });
+        if let Some(d) = &digest {
+            check_digest(&mut p, &path.key("digest"), d);
+        }
+        layer_ids.insert(name.clone(), LayerId(layers.len() as u32));
+        layers.push(LayerSpec {
+            name: name.clone(),
+            digest: digest.unwrap_or_else(|| layer_digest(name)),
+            size_bytes,
+        });
+    }
+
+    // Images.
+    let mut images = Vec::new();
+    let mut image_ids = BTreeMap::new();
+    let mut seen_digests: BTreeMap<String, String> = BTreeMap::new();
+    for (name, im) in &raw.images {
+        let path = at.key("images").key(name);
+        if im.layers.is_empty() {
+            p.add(&path.key("layers"), "expected at least one layer");
+        }
+        if im.layers.len() > MAX_LAYERS_PER_IMAGE {
+            p.add(
+                &path.key("layers"),
+                format!("at most {MAX_LAYERS_PER_IMAGE} layers per image"),
+            );
+        }
+        let mut ids = Vec::new();
+        for (i, l) in im.layers.iter().enumerate() {
+            match layer_ids.get(l) {
+                Some(id) => ids.push(*id),
+                None => p.add(
+                    &path.key("layers").index(i),
+                    format!("unknown layer {l:?}; known: {}", list(layer_ids.keys())),
+                ),
+            }
+        }
+        let descriptors: Vec<(&str, u64)> = ids
+            .iter()
+            .map(|id| {
+                (
+                    layers[id.0 as usize].digest.as_str(),
+                    layers[id.0 as usize].size_bytes,
+                )
+            })
+            .collect();
+        let digest = match &im.digest {
+            Some(d) => {
+                check_digest(&mut p, &path.key("digest"), d);
+                d.clone()
+            }
+            None => manifest_digest(name, &descriptors),
+        };
+        if let Some(other) = seen_digests.insert(digest.clone(), name.clone()) {
+            p.add(
+                &path.key("digest"),
+                format!("digest {digest} is also the digest of image {other:?}"),
+            );
+        }
+        image_ids.insert(name.clone(), ImageId(images.len() as u32));
+        images.push(ImageSpec {
+            name: name.clone(),
+            digest,
+            layers: ids,
+        });
+    }
+
+    // Registries.
+    let mut registries = Vec::new();
+    let mut registry_ids = BTreeMap::new();
+    for (host, r) in &raw.registries {
+        let path = at.key("registries").key(host);
+        match ImageRef::parse(&format!("{host}/probe")) {
+            Ok(parsed) if parsed.registry == *host => {}
+            _ => p.add(&path, format!("{host:?} is not a registry host as image references name it (e.g. registry.example.com, localhost:5000, docker.io)")),
+        }
+        let bandwidth_bps = opt_bandwidth(&mut p, &path.key("bandwidth"), &r.bandwidth);
+        let latency = match &r.latency {
+            None => 0,
+            Some(q) => match parse_duration_us(&q.0) {
+                Ok(v) if v > MAX_LATENCY_US => {
+                    p.add(&path.key("latency"), "expected a latency of at most 1h");
+                    0
+                }
+                Ok(v) => v,
+                Err(e) => {
+                    p.add(&path.key("latency"), e.to_string());
+                    0
+                }
+            },
+        };
+        let mut repositories = BTreeMap::new();
+        for (repo, rr) in &r.repositories {
+            let rpath = path.key("repositories").key(repo);
+            match ImageRef::parse(&format!("{host}/{repo}")) {
+                Ok(parsed) if parsed.registry == *host && parsed.repository == *repo && parsed.tag.is_none() => {}
+                Ok(parsed) => p.add(
+                    &rpath,
+                    format!(
+                        "{repo:?} is not a repository path in its normal form (images under {host} would name it {:?})",
+                        parsed.repository
+                    ),
+                ),
+                Err(e) => p.add(&rpath, format!("invalid repository path: {e}")),
+            }
+            let mut tags = BTreeMap::new();
+            for (tag, image) in &rr.tags {
+                let tpath = rpath.key("tags").key(tag);
+                if !valid_tag(tag) {
+                    p.add(
+                        &tpath,
+                        "invalid tag: expected [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}",
+                    );
+                }
+                match image_ids.get(image) {
+                    Some(id) => {
+                        tags.insert(tag.clone(), *id);
+                    }
+                    None => p.add(
+                        &tpath,
+                        format!("unknown image {image:?}; known: {}", list(image_ids.keys())),
+                    ),
+                }
+            }
+            repositories.insert(repo.clone(), RepositorySpec { tags });
+        }
+        registry_ids.insert(host.clone(), RegistryId(registries.len() as u32));
+        registries.push(RegistrySpec {
+            host: host.clone(),
+            bandwidth_bps,
+            latency: SimDuration::from_micros(latency),
+            repositories,
+        });
+    }
+
+    // Node pools.
+    let mut node_pools = Vec::new();
+    let mut pool_ids = BTreeMap::new();
+    let mut total_nodes: u64 = 0;
+    for (name, np) in &raw.node_pools {
+        let path = at.key("nodePools").key(name);
+        if !valid_name(name) {
+            p.add(&path, "pool names are lowercase letters, digits and '-'");
+        }
+        let count = bounded(&mut p, &path.key("count"), np.count, 0, MAX_NODES);
+        total_nodes += count;
+        let kubelet = resolve_kubelet(&mut p, &path, &np.kubelet);
+        let max_concurrent_downloads = np.max_concurrent_downloads.map_or(3, |v| {
+            bounded(&mut p, &path.key("maxConcurrentDownloads"), v, 1, 1_000) as u32
+        });
+        let mut preloaded = Vec::new();
+        for (i, r) in np.preloaded.iter().enumerate() {
+            let ppath = path.key("preloaded").index(i);
+            match resolve_at_start(r, &registries, &registry_ids, &images) {
+                Ok((reference, image)) => preloaded.push(PreloadedImage { reference, image }),
+                Err(e) => p.add(&ppath, e),
+            }
+        }
+        pool_ids.insert(name.clone(), PoolId(node_pools.len() as u32));
+        node_pools.push(NodePoolSpec {
+            name: name.clone(),
+            count: count as u32,
+            bandwidth_bps: opt_bandwidth(&mut p, &path.key("bandwidth"), &np.bandwidth),
+            disk_write_bps: opt_bandwidth(&mut p, &path.key("diskWrite"), &np.disk_write),
+            max_concurrent_downloads,
+            kubelet,
+            preloaded,
+        });
+    }
+
+    // Workloads.
+    let mut workloads = Vec::new();
+    let mut workload_ids = BTreeMap::new();
+    let mut peak_pods: BTreeMap<String, u64> = BTreeMap::new();
+    for (name, w) in &raw.workloads {
+        let path = at.key("workloads").key(name);
+        if !valid_name(name) {
+            p.add(
+                &path,
+                "workload names are lowercase letters, digits and '-'",
+            );
+        }
+        let namespace = w.namespace.clone().unwrap_or_else(|| "default".to_string());
+        if !valid_name(&namespace) {
+            p.add(
+                &path.key("namespace"),
+                "namespaces are lowercase letters, digits and '-'",
+            );
+        }
+        let (kind, replicas, pod_spec, spec_path) = match w.kind.as_str() {
+            "Deployment" => {
+                if w.spec.is_some() {
+                    p.add(
+                        &path.key("spec"),
+                        "a Deployment has template.spec, not spec",
+                    );
+                }
+                let replicas = w.replicas.map_or(1, |r| {
+                    bounded(&mut p, &path.key("replicas"), r, 0, MAX_PODS)
+                });
+                if w.template.is_none() {
+                    p.add(&path, "a Deployment needs template.spec.containers");
+                }
+                (
+                    WorkloadKind::Deployment,
+                    replicas,
+                    w.template.as_ref().map(|t| &t.spec),
+                    path.key("template").key("spec"),
+                )
+            }
+            "Pod" => {
+                if w.replicas.is_some() {
+                    p.add(&path.key("replicas"), "a Pod has no replicas");
+                }
+                if w.template.is_some() {
+                    p.add(&path.key("template"), "a Pod has spec, not template");
+                }
+                if w.spec.is_none() {
+                    p.add(&path, "a Pod needs spec.containers");
+                }
+                (WorkloadKind::Pod, 1, w.spec.as_ref(), path.key("spec"))
+            }
+            other => {
+                p.add(
+                    &path.key("kind"),
+                    format!("expected Deployment or Pod, got {other:?}"),
+                );
+                (WorkloadKind::Pod, 0, None, path.clone())
+            }
+        };
+        let template = pod_spec
+            .map(|s| resolve_pod_spec(&mut p, &spec_path, s))
+            .unwrap_or_default();
+        peak_pods.insert(name.clone(), replicas);
+        workload_ids.insert(name.clone(), WorkloadId(workloads.len() as u32));
+        workloads.push(WorkloadSpec {
+            name: name.clone(),
+            namespace,
+            kind,
+            replicas: replicas as u32,
+            template,
+        });
+    }
+
+    // Timeline.
+    if raw.timeline.len() > MAX_TIMELINE {
+        p.add(
+            &at.key("timeline"),
+            format!("at most {MAX_TIMELINE} timeline entries"),
+        );
+    }
+    let mut timeline = Vec::new();
+    for (i, e) in raw.timeline.iter().enumerate().take(MAX_TIMELINE) {
+        let path = at.key("timeline").index(i);
+        let at_us = match parse_duration_us(&e.at.0) {
+            Ok(v) => v,
+            Err(err) => {
+                p.add(&path.key("at"), err.to_string());
+                continue;
+            }
+        };
+        if at_us > duration && duration > 0 {
+            p.add(&path.key("at"), "expected a time within the run's duration");
+        }
+        let actions = [
+            e.push_tag.is_some(),
+            e.scale.is_some(),
+            e.set_image.is_some(),
+            e.add_nodes.is_some(),
+            e.registry_outage.is_some(),
+        ];
+        if actions.iter().filter(|x| **x).count() != 1 {
+            p.add(
+                &path,
+                "expected exactly one action: pushTag, scale, setImage, addNodes or registryOutage",
+            );
+            continue;
+        }
+        let action = if let Some(a) = &e.push_tag {
+            let apath = path.key("pushTag");
+            let image = image_ids.get(&a.manifest).copied();
+            if image.is_none() {
+                p.add(
+                    &apath.key("manifest"),
+                    format!(
+                        "unknown image {:?}; known: {}",
+                        a.manifest,
+                        list(image_ids.keys())
+                    ),
+                );
+            }
+            match ImageRef::parse(&a.image) {
+                Ok(r) if r.digest.is_some() || r.tag.is_none() => {
+                    p.add(&apath.key("image"), "expected a reference with a tag and no digest, e.g. registry.example.com/team/app:latest");
+                    None
+                }
+                Ok(r) => match (registry_ids.get(&r.registry), image) {
+                    (Some(reg), Some(image)) => Some(Action::PushTag {
+                        registry: *reg,
+                        repository: r.repository.clone(),
+                        tag: r.tag.clone().unwrap_or_default(),
+                        image,
+                    }),
+                    (None, _) => {
+                        p.add(
+                            &apath.key("image"),
+                            format!(
+                                "unknown registry {:?}; known: {}",
+                                r.registry,
+                                list(registry_ids.keys())
+                            ),
+                        );
+                        None
+                    }
+                    _ => None,
+                },
+                Err(err) => {
+                    p.add(
+                        &apath.key("image"),
+                        format!("invalid image reference: {err}"),
+                    );
+                    None
+                }
+            }
+        } else if let Some(a) = &e.scale {
+            let apath = path.key("scale");
+            let replicas = bounded(&mut p, &apath.key("replicas"), a.replicas, 0, MAX_PODS);
+            match workload_ids.get(&a.workload) {
+                Some(w) if workloads[w.0 as usize].kind == WorkloadKind::Deployment => {
+                    let peak = peak_pods.entry(a.workload.clone()).or_default();
+                    *peak = (*peak).max(replicas);
+                    Some(Action::Scale {
+                        workload: *w,
+                        replicas: replicas as u32,
+                    })
+                }
+                Some(_) => {
+                    p.add(&apath.key("workload"), "only a Deployment can be scaled");
+                    None
+                }
+                None => {
+                    p.add(
+                        &apath.key("workload"),
+                        format!(
+                            "unknown workload {:?}; known: {}",
+                            a.workload,
+                            list(workload_ids.keys())
+                        ),
+                    );
+                    None
+                }
+            }
+        } else if let Some(a) = &e.set_image {
+            let apath = path.key("setImage");
+            match workload_ids.get(&a.workload) {
+                Some(w) if workloads[w.0 as usize].kind == WorkloadKind::Deployment => {
+                    let t = &workloads[w.0 as usize].template;
+                    let names: Vec<&str> = t.in_start_order().map(|c| c.name.as_str()).collect();
+                    let container = match &a.container {
+                        Some(c) if names.contains(&c.as_str()) => Some(c.clone()),
+                        Some(c) => {
+                            p.add(
+                                &apath.key("container"),
+                                format!(
+                                    "unknown container {c:?}; the template has {}",
+                                    names.join(", ")
+                                ),
+                            );
+                            None
+                        }
+                        None if t.containers.len() == 1 && t.init_containers.is_empty() => {
+                            Some(t.containers[0].name.clone())
+                        }
+                        None => {
+                            p.add(
+                                &apath,
+                                "the template has several containers: name one with container",
+                            );
+                            None
+                        }
+                    };
+                    if a.image.is_empty() {
+                        p.add(&apath.key("image"), "expected an image");
+                    }
+                    container.map(|container| Action::SetImage {
+                        workload: *w,
+                        container,
+                        image: a.image.clone(),
+                    })
+                }
+                Some(_) => {
+                    p.add(
+                        &apath.key("workload"),
+                        "only a Deployment's template can be updated",
+                    );
+                    None
+                }
+                None => {
+                    p.add(
+                        &apath.key("workload"),
+                        format!(
+                            "unknown workload {:?}; known: {}",
+                            a.workload,
+                            list(workload_ids.keys())
+                        ),
+                    );
+                    None
+                }
+            }
+        } else if let Some(a) = &e.add_nodes {
+            let apath = path.key("addNodes");
+            let count = bounded(&mut p, &apath.key("count"), a.count, 1, MAX_NODES);
+            total_nodes += count;
+            match pool_ids.get(&a.pool) {
+                Some(pool) => Some(Action::AddNodes {
+                    pool: *pool,
+                    count: count as u32,
+                }),
+                None => {
+                    p.add(
+                        &apath.key("pool"),
+                        format!(
+                            "unknown node pool {:?}; known: {}",
+                            a.pool,
+                            list(pool_ids.keys())
+                        ),
+                    );
+                    None
+                }
+            }
+        } else if let Some(a) = &e.registry_outage {
+            let apath = path.key("registryOutage");
+            let d = match parse_duration_us(&a.duration.0) {
+                Ok(0) => {
+                    p.add(&apath.key("duration"), "expected a duration above zero");
+                    0
+                }
+                Ok(d) => d,
+                Err(err) => {
+                    p.add(&apath.key("duration"), err.to_string());
+                    0
+                }
+            };
+            match registry_ids.get(&a.registry) {
+                Some(r) => Some(Action::RegistryOutage {
+                    registry: *r,
+                    duration: SimDuration::from_micros(d),
+                }),
+                None => {
+                    p.add(
+                        &apath.key("registry"),
+                        format!(
+                            "unknown registry {:?}; known: {}",
+                            a.registry,
+                            list(registry_ids.keys())
+                        ),
+                    );
+                    None
+                }
+            }
+        } else {
+            None
+        };
+        if let Some(action) = action {
+            timeline.push(TimelineEvent {
+                at: SimTime::from_micros(at_us),
+                action,
+            });
+        }
+    }
+    timeline.sort_by_key(|e| e.at);
+
+    if total_nodes > MAX_NODES {
+        p.add(
+            &at.key("nodePools"),
+            format!("{total_nodes} nodes in all; at most {MAX_NODES} are supported"),
+        );
+    }
+    let total_pods: u64 = peak_pods.values().sum();
+    if total_pods > MAX_PODS {
+        p.add(
+            &at.key("workloads"),
+            format!("up to {total_pods} pods at once; at most {MAX_PODS} are supported"),
+        );
+    }
+
+    if !p.0.is_empty() {
+        return Err(p.0);
+    }
+    Ok(ClusterSpec {
+        seed: raw.seed.unwrap_or(0),
+        duration: SimDuration::from_micros(duration),
+        layers,
+        images,
+        registries,
+        node_pools,
+        workloads,
+        timeline,
+    })
+}
+
+/// KubeletConfiguration defaulting (v1beta1 defaults.go) and validation (validation.go) for the pull fields.
+fn resolve_kubelet(p: &mut Problems, pool: &FieldPath, k: &RawKubelet) -> KubeletConfig {
+    let path = pool.key("kubelet");
+    let max = k.max_parallel_image_pulls;
+    // serializeImagePulls defaults to true unless maxParallelImagePulls >= 2 is set.
+    let serialize = k
+        .serialize_image_pulls
+        .unwrap_or(!matches!(max, Some(m) if m >= 2));
+    let fails = "the kubelet fails to start: invalid configuration:";
+    if let Some(m) = max {
+        if m < 1 {
+            p.add(
+                &path.key("maxParallelImagePulls"),
+                format!("{fails} maxParallelImagePulls {m} must be a positive number"),
+            );
+        } else if serialize && m > 1 {
+            p.add(
+                &path.key("maxParallelImagePulls"),
+                format!("{fails} maxParallelImagePulls cannot be larger than 1 unless SerializeImagePulls (--serialize-image-pulls) is set to false"),
+            );
+        } else if m > 1_000_000 {
+            p.add(
+                &path.key("maxParallelImagePulls"),
+                "expected at most 1000000",
+            );
+        }
+    }
+    let qps = k.registry_pull_qps.unwrap_or(5);
+    if qps < 0 {
+        p.add(
+            &path.key("registryPullQPS"),
+            format!("{fails} registryPullQPS ({qps}) must not be a negative number"),
+        );
+    }
+    let burst = k.registry_burst.unwrap_or(10);
+    if burst < 0 {
+        p.add(
+            &path.key("registryBurst"),
+            format!("{fails} registryBurst ({burst}) must not be a negative number"),
+        );
+    }
+    KubeletConfig {
+        serialize_image_pulls: serialize,
+        max_parallel_image_pulls: max
+            .filter(|m| (1..=1_000_000).contains(m))
+            .map(|m| m as u32),
+        registry_pull_qps: qps.clamp(0, i64::from(u32::MAX)) as u32,
+        registry_burst: burst.clamp(0, i64::from(u32::MAX)) as u32,
+    }
+}
+
+fn resolve_pod_spec(p: &mut Problems, path: &FieldPath, s: &RawPodSpec) -> PodTemplate {
+    if s.containers.is_empty() {
+        p.add(&path.key("containers"), "expected at least one container");
+    }
+    let mut names = BTreeSet::new();
+    let mut conv = |p: &mut Problems, list: &[RawContainer], key: &str| -> Vec<ContainerSpec> {
+        list.iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let cpath = path.key(key).index(i);
+                if !names.insert(c.name.clone()) {
+                    p.add(
+                        &cpath.key("name"),
+                        format!("duplicate container name {:?}", c.name),
+                    );
+                }
+                if c.image.is_empty() {
+                    p.add(&cpath.key("image"), "Required value: expected an image");
+                }
+                let policy = c.image_pull_policy.as_deref().and_then(|s| {
+                    let parsed = PullPolicy::parse(s);
+                    if parsed.is_none() {
+                        p.add(
+                            &cpath.key("imagePullPolicy"),
+                            format!("expected Always, IfNotPresent or Never, got {s:?}"),
+                        );
+                    }
+                    parsed
+                });
+                ContainerSpec::new(&c.name, &c.image, policy)
+            })
+            .collect()
+    };
+    let init_containers = conv(p, &s.init_containers, "initContainers");
+    let containers = conv(p, &s.containers, "containers");
+    PodTemplate {
+        init_containers,
+        containers,
+    }
+}
+
+/// Resolves a preloaded reference against the registries as they are at the start of the run.
+fn resolve_at_start(
+    r: &str,
+    registries: &[RegistrySpec],
+    registry_ids: &BTreeMap<String, RegistryId>,
+    images: &[ImageSpec],
+) -> Result<(ImageRef, ImageId), String> {
+    let reference = ImageRef::parse(r).map_err(|e| format!("invalid image reference: {e}"))?;
+    let reg = registry_ids.get(&reference.registry).ok_or_else(|| {
+        format!(
+            "unknown registry {:?}; known: {}",
+            reference.registry,
+            list(registry_ids.keys())
+        )
+    })?;
+    let repo = registries[reg.0 as usize]
+        .repositories
+        .get(&reference.repository)
+        .ok_or_else(|| {
+            format!(
+                "registry {} has no repository {:?}",
+                reference.registry, reference.repository
+            )
+        })?;
+    let image = match &reference.digest {
+        Some(d) => images
+            .iter()
+            .position(|im| im.digest == *d)
+            .map(|i| ImageId(i as u32))
+            .filter(|i| repo.tags.values().any(|t| t == i))
+            .ok_or_else(|| format!("no image with digest {d} is tagged in {}", reference.name()))?,
+        None => {
+            let tag = reference.effective_tag().unwrap_or("latest");
+            *repo
+                .tags
+                .get(tag)
+                .ok_or_else(|| format!("{} has no tag {tag:?} at the start", reference.name()))?
+        }
+    };
+    Ok((reference, image))
+}
+
+fn opt_bandwidth(p: &mut Problems, path: &FieldPath, q: &Option<Quantity>) -> Option<u64> {
+    let q = q.as_ref()?;
+    match parse_bandwidth_bps(&q.0) {
+        Ok(0) => {
+            p.add(
+                path,
+                "expected a bandwidth above zero (omit it for unlimited)",
+            );
+            None
+        }
+        Ok(v) => Some(v),
+        Err(e) => {
+            p.add(path, e.to_string());
+            None
+        }
+    }
+}
+
+fn bounded(p: &mut Problems, path: &FieldPath, v: i64, min: u64, max: u64) -> u64 {
+    if v < min as i64 || v as u64 > max {
+        p.add(
+            path,
+            format!("expected a whole number from {min} to {max}, got {v}"),
+        );
+        return min;
+    }
+    v as u64
+}
+
+fn check_digest(p: &mut Problems, path: &FieldPath, d: &str) {
+    let ok = d.strip_prefix("sha256:").is_some_and(|h| {
+        h.len() == 64
+            && h.bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    });
+    if !ok {
+        p.add(path, "expected sha256: followed by 64 lowercase hex digits");
+    }
+}
+
+fn valid_tag(t: &str) -> bool {
+    let b = t.as_bytes();
+    !b.is_empty()
+        && b.len() <= 128
+        && (b[0].is_ascii_alphanumeric() || b[0] == b'_')
+        && b.iter()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-'))
+}
+
+fn valid_name(n: &str) -> bool {
+    !n.is_empty()
+        && n.len() <= 63
+        && n.bytes()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-')
+        && !n.starts_with('-')
+        && !n.ends_with('-')
+}
+
+fn list<'a>(names: impl Iterator<Item = &'a String>) -> String {
+    let v: Vec<&str> = names.map(|s| s.as_str()).collect();
+    if v.is_empty() {
+        "none".to_string()
+    } else {
+        v.join(", ")
+    }
+}
