@@ -1,8 +1,9 @@
 //! Network bandwidth shared max-min fairly. Each transfer (a layer download, an unpack) is a flow over one or
 //! two links — a registry's egress, a node's NIC, a node's disk — and gets the max-min fair rate found by
 //! progressive filling: the link with the smallest fair share is saturated first, its flows frozen at that
-//! share, and the rest refilled. A change only re-rates the connected component of links it touches, and a
-//! flow whose rate did not change keeps its scheduled completion (its generation stays the same).
+//! share, and the rest refilled. A change only re-rates the connected component of finite links it touches
+//! (an unlimited link joins nothing), and a flow whose rate did not change keeps its scheduled completion
+//! (its generation stays the same).
 
 use crate::engine::{SimDuration, SimTime};
 use std::cmp::Ordering;
@@ -152,8 +153,11 @@ impl<T> Network<T> {
             self.links[l.0 as usize].flows.insert(id);
         }
         self.active += 1;
-        if links.is_empty() {
-            // No link constrains it: it completes at once.
+        if links
+            .iter()
+            .all(|l| self.links[l.0 as usize].capacity_bps.is_none())
+        {
+            // No finite link constrains it: it completes at once.
             let f = &mut self.flows[id.0 as usize];
             f.rate_bps = f64::INFINITY;
             return (
@@ -202,7 +206,8 @@ impl<T> Network<T> {
         let mut stack: Vec<u32> = seeds.iter().map(|l| l.0).collect();
         while let Some(l) = stack.pop() {
             let link = &mut self.links[l as usize];
-            if link.mark == mark {
+            // Unlimited links constrain nothing, so they do not join flows into one component.
+            if link.mark == mark || link.capacity_bps.is_none() {
                 continue;
             }
             link.mark = mark;
@@ -383,6 +388,22 @@ mod tests {
         assert_eq!(r[0].at, t(5));
         let (_, r) = n.start(t(5), &[], 123, ());
         assert_eq!(r[0].at, t(5));
+    }
+
+    #[test]
+    fn an_unlimited_registry_does_not_couple_nodes() {
+        let mut n = Network::new();
+        let reg = n.add_link(None);
+        let a = n.add_link(Some(GBPS));
+        let b = n.add_link(Some(GBPS));
+        n.start(t(0), &[reg, a], 1_000_000_000, ());
+        let (_, r) = n.start(t(0), &[reg, b], 1_000_000_000, ());
+        assert_eq!(
+            r.len(),
+            1,
+            "starting a flow on node b re-rates only node b's flows"
+        );
+        assert_eq!(r[0].at, t(1_000_000));
     }
 
     /// Max-min fairness, checked on random topologies: rates are feasible on every link, and every flow

@@ -62,7 +62,8 @@ fn variant(out: &mut String, v: &VariantSummary) {
             bytes(r.bytes)
         );
     }
-    for (name, w) in &v.workloads {
+    const SHOWN: usize = 8;
+    for (name, w) in v.workloads.iter().take(SHOWN) {
         let digests: Vec<String> = w
             .running_by_digest
             .iter()
@@ -82,6 +83,16 @@ fn variant(out: &mut String, v: &VariantSummary) {
             } else {
                 digests.join(" ")
             }
+        );
+    }
+    if v.workloads.len() > SHOWN {
+        let rest: Vec<_> = v.workloads.values().skip(SHOWN).collect();
+        let running: u64 = rest.iter().map(|w| w.running_pods).sum();
+        let replicas: u64 = rest.iter().map(|w| u64::from(w.replicas)).sum();
+        let _ = writeln!(
+            out,
+            "  workload  ... {} more: {running}/{replicas} running (summary.json lists them all)",
+            rest.len()
         );
     }
 }

@@ -72,6 +72,9 @@ pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
 
 /// Validates scenario `text`; `file` names it in errors.
 pub fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
+    // A UTF-8 byte-order mark (as some editors write) is not part of the YAML; libyaml would misread
+    // the first line. SourceMap skips it too, so columns agree.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let map = SourceMap::new(text);
     let diag = |path: FieldPath, variant: Option<&str>, message: String| Diagnostic {
         file: file.to_string(),
@@ -116,12 +119,20 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
     }
     let spec_path = FieldPath::root().key("spec");
     let mut variants = Vec::new();
+    // Problems of the base spec, reported once: a variant that inherits one does not repeat it.
+    let mut base_problems = Vec::new();
     match resolve::resolve_spec(&raw.spec, &spec_path) {
         Ok(spec) => variants.push(Variant {
             name: BASE_VARIANT.to_string(),
             spec,
         }),
-        Err(ps) => problems.extend(ps.into_iter().map(|p| diag(p.path, None, p.message))),
+        Err(ps) => {
+            problems.extend(
+                ps.iter()
+                    .map(|p| diag(p.path.clone(), None, p.message.clone())),
+            );
+            base_problems = ps;
+        }
     }
     if !raw.spec.variants.is_empty() {
         // The spec as plain data, for merge patches.
@@ -184,18 +195,22 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
                     name: vname.clone(),
                     spec,
                 }),
-                Err(ps) => problems.extend(ps.into_iter().map(|p| {
-                    let rel = FieldPath(p.path.0[1..].to_vec());
-                    let at = if exists(patch, &rel) {
-                        prefix(&vpath, &rel)
-                    } else {
-                        p.path.clone()
-                    };
-                    Diagnostic {
-                        path: p.path,
-                        ..diag(at, Some(vname), p.message)
-                    }
-                })),
+                Err(ps) => {
+                    problems.extend(ps.into_iter().filter(|p| !base_problems.contains(p)).map(
+                        |p| {
+                            let rel = FieldPath(p.path.0[1..].to_vec());
+                            let at = if exists(patch, &rel) {
+                                prefix(&vpath, &rel)
+                            } else {
+                                p.path.clone()
+                            };
+                            Diagnostic {
+                                path: p.path,
+                                ..diag(at, Some(vname), p.message)
+                            }
+                        },
+                    ))
+                }
             }
         }
     }
@@ -222,7 +237,21 @@ fn spec_value(text: &str) -> Result<serde_json::Value, String> {
     if let Some(m) = spec.as_object_mut() {
         m.remove("variants");
     }
+    strip_nulls(&mut spec);
     Ok(spec)
+}
+
+/// Drops map entries whose value is null. The base spec reads `layers:` or `kubelet:` with nothing
+/// after it as absent; as JSON, a null would be a wrong type in every variant instead.
+fn strip_nulls(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Object(m) => {
+            m.retain(|_, x| !x.is_null());
+            m.values_mut().for_each(strip_nulls);
+        }
+        serde_json::Value::Array(a) => a.iter_mut().for_each(strip_nulls),
+        _ => {}
+    }
 }
 
 fn yaml_error(file: &str, e: &serde_yaml::Error) -> Diagnostic {
@@ -231,9 +260,13 @@ fn yaml_error(file: &str, e: &serde_yaml::Error) -> Diagnostic {
         column: l.column(),
     });
     let mut message = e.to_string();
-    // serde_yaml appends " at line L column C"; the location is printed in front instead.
-    if let Some(i) = message.rfind(" at line ") {
-        message.truncate(i);
+    // serde_yaml puts " at line L column C" after the problem; the location is printed in front
+    // instead. Any other position (e.g. where an unclosed flow sequence or quote started) stays.
+    if let Some(l) = location {
+        let at = format!(" at line {} column {}", l.line, l.column);
+        if let Some(i) = message.find(&at) {
+            message.replace_range(i..i + at.len(), "");
+        }
     }
     Diagnostic {
         file: file.to_string(),

@@ -37,7 +37,11 @@ impl<'de> Deserialize<'de> for Quantity {
 
 /// The whole file.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[serde(
+    deny_unknown_fields,
+    rename_all = "camelCase",
+    expecting = "a scenario: a map with apiVersion, kind, metadata and spec"
+)]
 pub(crate) struct RawScenario {
     pub(crate) api_version: String,
     pub(crate) kind: String,
@@ -47,7 +51,11 @@ pub(crate) struct RawScenario {
 
 /// `metadata`.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[serde(
+    deny_unknown_fields,
+    rename_all = "camelCase",
+    expecting = "a map with name and an optional description"
+)]
 pub(crate) struct RawMetadata {
     pub(crate) name: String,
     #[serde(default)]
@@ -56,38 +64,168 @@ pub(crate) struct RawMetadata {
 
 /// `spec`.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[serde(
+    deny_unknown_fields,
+    rename_all = "camelCase",
+    expecting = "a map of spec fields (duration, layers, images, registries, nodePools, workloads, timeline, variants)"
+)]
 pub(crate) struct RawSpec {
     #[serde(default)]
     pub(crate) seed: Option<u64>,
     pub(crate) duration: Quantity,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "unique_keys")]
     pub(crate) layers: BTreeMap<String, RawLayer>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "unique_keys")]
     pub(crate) images: BTreeMap<String, RawImage>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "unique_keys")]
     pub(crate) registries: BTreeMap<String, RawRegistry>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "unique_keys")]
     pub(crate) node_pools: BTreeMap<String, RawNodePool>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "unique_keys")]
     pub(crate) workloads: BTreeMap<String, RawWorkload>,
     #[serde(default)]
     pub(crate) timeline: Vec<RawTimelineEntry>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "unique_keys")]
     pub(crate) variants: BTreeMap<String, serde_json::Value>,
 }
 
 /// A layer: its size, or its size and digest.
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
+#[derive(Debug)]
 pub(crate) enum RawLayer {
     Size(Quantity),
     Full(RawLayerFull),
 }
 
+/// Not `#[serde(untagged)]`: that would report any mistake in one layer as "data did not match any
+/// variant" at the `layers` map; this way an unknown key or a bad type is reported where it is.
+impl<'de> Deserialize<'de> for RawLayer {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawLayer;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(
+                    "a layer size such as 120MiB, or a map with size and an optional digest",
+                )
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawLayer, E> {
+                Ok(RawLayer::Size(Quantity(v.to_string())))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<RawLayer, E> {
+                Ok(RawLayer::Size(Quantity(v.to_string())))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<RawLayer, E> {
+                Ok(RawLayer::Size(Quantity(v.to_string())))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<RawLayer, E> {
+                Ok(RawLayer::Size(Quantity(v.to_string())))
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<RawLayer, A::Error> {
+                RawLayerFull::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(RawLayer::Full)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A map keyed by name in which each name appears once. A plain `BTreeMap` would keep the last of two
+/// equal keys without a word; here the second one is an error, located at that key.
+fn unique_keys<'de, D, V>(d: D) -> Result<BTreeMap<String, V>, D::Error>
+where
+    D: Deserializer<'de>,
+    V: Deserialize<'de>,
+{
+    struct Entries<V>(std::marker::PhantomData<V>);
+    impl<'de, V: Deserialize<'de>> Visitor<'de> for Entries<V> {
+        type Value = BTreeMap<String, V>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a map")
+        }
+        fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut out = BTreeMap::new();
+            while let Some(key) = map.next_key_seed(NewKey(&out))? {
+                let value = map.next_value()?;
+                out.insert(key, value);
+            }
+            Ok(out)
+        }
+    }
+    /// A key, refused if `.0` already has it.
+    struct NewKey<'a, V>(&'a BTreeMap<String, V>);
+    impl<'de, V> de::DeserializeSeed<'de> for NewKey<'_, V> {
+        type Value = String;
+        fn deserialize<D2: Deserializer<'de>>(self, d: D2) -> Result<String, D2::Error> {
+            d.deserialize_str(self)
+        }
+    }
+    impl<V> Visitor<'_> for NewKey<'_, V> {
+        type Value = String;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a name")
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<String, E> {
+            if self.0.contains_key(v) {
+                Err(E::custom(format_args!(
+                    "duplicate key {v:?}: each name may appear only once"
+                )))
+            } else {
+                Ok(v.to_string())
+            }
+        }
+    }
+    d.deserialize_map(Entries(std::marker::PhantomData))
+}
+
+/// A count or limit: an integer, reported as "a whole number" rather than as a Rust type when it is
+/// not one.
+struct Whole;
+
+impl Visitor<'_> for Whole {
+    type Value = i64;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a whole number")
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<i64, E> {
+        Ok(v)
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<i64, E> {
+        i64::try_from(v)
+            .map_err(|_| E::invalid_value(de::Unexpected::Unsigned(v), &"a smaller whole number"))
+    }
+}
+
+fn whole<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    d.deserialize_i64(Whole)
+}
+
+fn opt_whole<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    struct V;
+    impl<'de> Visitor<'de> for V {
+        type Value = Option<i64>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a whole number")
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Option<i64>, E> {
+            Ok(None)
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Option<i64>, E> {
+            Ok(None)
+        }
+        fn visit_some<D2: Deserializer<'de>>(self, d: D2) -> Result<Option<i64>, D2::Error> {
+            whole(d).map(Some)
+        }
+    }
+    d.deserialize_option(V)
+}
+
 /// `{size, digest}` form of a layer.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[serde(
+    deny_unknown_fields,
+    rename_all = "camelCase",
+    expecting = "a map with size and an optional digest"
+)]
 pub(crate) struct RawLayerFull {
     pub(crate) size: Quantity,
     #[serde(default)]
@@ -96,7 +234,11 @@ pub(crate) struct RawLayerFull {
 
 /// An image manifest.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[serde(
+    deny_unknown_fields,
+    rename_all = "camelCase",
+    expecting = "a map with layers and an optional digest"
+)]
 pub(crate) struct RawImage {
     pub(crate) layers: Vec<String>,
     #[serde(default)]
@@ -105,34 +247,47 @@ pub(crate) struct RawImage {
 
 /// A registry.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[serde(
+    deny_unknown_fields,
+    rename_all = "camelCase",
+    expecting = "a map of registry fields (bandwidth, latency, repositories)"
+)]
 pub(crate) struct RawRegistry {
     #[serde(default)]
     pub(crate) bandwidth: Option<Quantity>,
     #[serde(default)]
     pub(crate) latency: Option<Quantity>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "unique_keys")]
     pub(crate) repositories: BTreeMap<String, RawRepository>,
 }
 
 /// A repository.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[serde(
+    deny_unknown_fields,
+    rename_all = "camelCase",
+    expecting = "a map with tags"
+)]
 pub(crate) struct RawRepository {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "unique_keys")]
     pub(crate) tags: BTreeMap<String, String>,
 }
 
 /// A node pool.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[serde(
+    deny_unknown_fields,
+    rename_all = "camelCase",
+    expecting = "a map of node pool fields (count, bandwidth, diskWrite, maxConcurrentDownloads, kubelet, preloaded)"
+)]
 pub(crate) struct RawNodePool {
+    #[serde(deserialize_with = "whole")]
     pub(crate) count: i64,
     #[serde(default)]
     pub(crate) bandwidth: Option<Quantity>,
     #[serde(default)]
     pub(crate) disk_write: Option<Quantity>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "opt_whole")]
     pub(crate) max_concurrent_downloads: Option<i64>,
     #[serde(default)]
     pub(crate) kubelet: RawKubelet,
@@ -142,26 +297,38 @@ pub(crate) struct RawNodePool {
 
 /// The KubeletConfiguration fields that shape pulls.
 #[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[serde(
+    deny_unknown_fields,
+    rename_all = "camelCase",
+    expecting = "a map of kubelet fields (serializeImagePulls, maxParallelImagePulls, registryPullQPS, registryBurst)"
+)]
 pub(crate) struct RawKubelet {
     #[serde(default)]
     pub(crate) serialize_image_pulls: Option<bool>,
-    #[serde(default, rename = "maxParallelImagePulls")]
+    #[serde(
+        default,
+        rename = "maxParallelImagePulls",
+        deserialize_with = "opt_whole"
+    )]
     pub(crate) max_parallel_image_pulls: Option<i64>,
-    #[serde(default, rename = "registryPullQPS")]
+    #[serde(default, rename = "registryPullQPS", deserialize_with = "opt_whole")]
     pub(crate) registry_pull_qps: Option<i64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "opt_whole")]
     pub(crate) registry_burst: Option<i64>,
 }
 
 /// A workload.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[serde(
+    deny_unknown_fields,
+    rename_all = "camelCase",
+    expecting = "a map of workload fields (kind, namespace, replicas, template, spec)"
+)]
 pub(crate) struct RawWorkload {
     pub(crate) kind: String,
     #[serde(default)]
     pub(crate) namespace: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "opt_whole")]
     pub(crate) replicas: Option<i64>,
     /// Deployment: the pod template.
     #[serde(default)]
@@ -173,7 +340,11 @@ pub(crate) struct RawWorkload {
 
 /// `template`.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[serde(
+    deny_unknown_fields,
+    rename_all = "camelCase",
+    expecting = "a map with spec and an optional metadata"
+)]
 pub(crate) struct RawTemplate {
     /// Accepted so that templates can be pasted from manifests; labels do not affect pulling.
     #[serde(default)]
@@ -184,7 +355,11 @@ pub(crate) struct RawTemplate {
 
 /// A pod spec: only what pulling needs.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[serde(
+    deny_unknown_fields,
+    rename_all = "camelCase",
+    expecting = "a map with containers and optional initContainers"
+)]
 pub(crate) struct RawPodSpec {
     #[serde(default)]
     pub(crate) init_containers: Vec<RawContainer>,
@@ -194,7 +369,11 @@ pub(crate) struct RawPodSpec {
 
 /// A container.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[serde(
+    deny_unknown_fields,
+    rename_all = "camelCase",
+    expecting = "a map with name, image and an optional imagePullPolicy"
+)]
 pub(crate) struct RawContainer {
     pub(crate) name: String,
     pub(crate) image: String,
@@ -204,7 +383,11 @@ pub(crate) struct RawContainer {
 
 /// A timeline entry: `at` and exactly one action.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[serde(
+    deny_unknown_fields,
+    rename_all = "camelCase",
+    expecting = "a map with at and one action (pushTag, scale, setImage, addNodes or registryOutage)"
+)]
 pub(crate) struct RawTimelineEntry {
     pub(crate) at: Quantity,
     #[serde(default)]
@@ -221,7 +404,11 @@ pub(crate) struct RawTimelineEntry {
 
 /// `pushTag`.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[serde(
+    deny_unknown_fields,
+    rename_all = "camelCase",
+    expecting = "a map with image and manifest"
+)]
 pub(crate) struct RawPushTag {
     pub(crate) image: String,
     pub(crate) manifest: String,
@@ -229,15 +416,24 @@ pub(crate) struct RawPushTag {
 
 /// `scale`.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[serde(
+    deny_unknown_fields,
+    rename_all = "camelCase",
+    expecting = "a map with workload and replicas"
+)]
 pub(crate) struct RawScale {
     pub(crate) workload: String,
+    #[serde(deserialize_with = "whole")]
     pub(crate) replicas: i64,
 }
 
 /// `setImage`.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[serde(
+    deny_unknown_fields,
+    rename_all = "camelCase",
+    expecting = "a map with workload, image and an optional container"
+)]
 pub(crate) struct RawSetImage {
     pub(crate) workload: String,
     #[serde(default)]
@@ -247,15 +443,24 @@ pub(crate) struct RawSetImage {
 
 /// `addNodes`.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[serde(
+    deny_unknown_fields,
+    rename_all = "camelCase",
+    expecting = "a map with pool and count"
+)]
 pub(crate) struct RawAddNodes {
     pub(crate) pool: String,
+    #[serde(deserialize_with = "whole")]
     pub(crate) count: i64,
 }
 
 /// `registryOutage`.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[serde(
+    deny_unknown_fields,
+    rename_all = "camelCase",
+    expecting = "a map with registry and duration"
+)]
 pub(crate) struct RawRegistryOutage {
     pub(crate) registry: String,
     pub(crate) duration: Quantity,

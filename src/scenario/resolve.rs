@@ -144,9 +144,9 @@ pub(crate) fn resolve_spec(raw: &RawSpec, at: &FieldPath) -> Result<ClusterSpec,
     let mut registry_ids = BTreeMap::new();
     for (host, r) in &raw.registries {
         let path = at.key("registries").key(host);
-        match ImageRef::parse(&format!("{host}/probe")) {
-            Ok(parsed) if parsed.registry == *host => {}
-            _ => p.add(&path, format!("{host:?} is not a registry host as image references name it (e.g. registry.example.com, localhost:5000, docker.io)")),
+        let host_ok = matches!(ImageRef::parse(&format!("{host}/probe")), Ok(parsed) if parsed.registry == *host);
+        if !host_ok {
+            p.add(&path, format!("{host:?} is not a registry host as image references name it (e.g. registry.example.com, localhost:5000, docker.io)"));
         }
         let bandwidth_bps = opt_bandwidth(&mut p, &path.key("bandwidth"), &r.bandwidth);
         let latency = match &r.latency {
@@ -166,8 +166,15 @@ pub(crate) fn resolve_spec(raw: &RawSpec, at: &FieldPath) -> Result<ClusterSpec,
         let mut repositories = BTreeMap::new();
         for (repo, rr) in &r.repositories {
             let rpath = path.key("repositories").key(repo);
-            match ImageRef::parse(&format!("{host}/{repo}")) {
-                Ok(parsed) if parsed.registry == *host && parsed.repository == *repo && parsed.tag.is_none() => {}
+            // Under a host that is not one, every repository would look wrong too: check the path
+            // under a stand-in host, so that the host's problem is reported once.
+            let check_host = if host_ok {
+                host.as_str()
+            } else {
+                "registry.example.com"
+            };
+            match ImageRef::parse(&format!("{check_host}/{repo}")) {
+                Ok(parsed) if parsed.registry == check_host && parsed.repository == *repo && parsed.tag.is_none() => {}
                 Ok(parsed) => p.add(
                     &rpath,
                     format!(
@@ -435,10 +442,16 @@ pub(crate) fn resolve_spec(raw: &RawSpec, at: &FieldPath) -> Result<ClusterSpec,
                         Some(c) => {
                             p.add(
                                 &apath.key("container"),
-                                format!(
-                                    "unknown container {c:?}; the template has {}",
-                                    names.join(", ")
-                                ),
+                                if names.is_empty() {
+                                    format!(
+                                        "unknown container {c:?}; the template has no containers"
+                                    )
+                                } else {
+                                    format!(
+                                        "unknown container {c:?}; the template has {}",
+                                        names.join(", ")
+                                    )
+                                },
                             );
                             None
                         }
@@ -604,14 +617,16 @@ fn resolve_kubelet(p: &mut Problems, pool: &FieldPath, k: &RawKubelet) -> Kubele
     if qps < 0 {
         p.add(
             &path.key("registryPullQPS"),
-            format!("{fails} registryPullQPS ({qps}) must not be a negative number"),
+            format!("{fails} registryPullQPS (--registry-qps) {qps} must not be a negative number"),
         );
     }
     let burst = k.registry_burst.unwrap_or(10);
     if burst < 0 {
         p.add(
             &path.key("registryBurst"),
-            format!("{fails} registryBurst ({burst}) must not be a negative number"),
+            format!(
+                "{fails} registryBurst (--registry-burst) {burst} must not be a negative number"
+            ),
         );
     }
     KubeletConfig {

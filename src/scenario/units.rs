@@ -194,11 +194,14 @@ fn size_unit_bytes(unit: &str) -> Option<u64> {
         "G" | "GB" => 1_000_000_000,
         "T" | "TB" => 1_000_000_000_000,
         "P" | "PB" => 1_000_000_000_000_000,
+        // Above the limit, but known, so that "10EiB" is refused as too large, not as a typo.
+        "E" | "EB" => 1_000_000_000_000_000_000,
         "Ki" | "KiB" => 1 << 10,
         "Mi" | "MiB" => 1 << 20,
         "Gi" | "GiB" => 1 << 30,
         "Ti" | "TiB" => 1 << 40,
         "Pi" | "PiB" => 1 << 50,
+        "Ei" | "EiB" => 1 << 60,
         _ => return None,
     })
 }

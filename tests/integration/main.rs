@@ -1,0 +1,8 @@
+//! Integration tests, one binary: whole scenarios with exact figures, determinism, the CLI, and input errors.
+
+mod cli;
+mod common;
+mod determinism;
+mod readme;
+mod scenarios;
+mod validation;

@@ -1,0 +1,330 @@
+//! The bundled scenarios, each checked against the figures the kubelet's behaviour implies.
+
+use crate::common::run;
+use pullsim::engine::SimTime;
+use pullsim::model::trace::{PodId, PullFailure, TraceEvent, TraceKind};
+use pullsim::model::RunOutput;
+
+const GIB: u64 = 1 << 30;
+const MIB: u64 = 1 << 20;
+
+/// Microseconds to move `bytes` at `bps`, rounded up as the model rounds.
+fn transfer_us(bytes: u64, bps: u64) -> u64 {
+    (bytes * 8 * 1_000_000).div_ceil(bps)
+}
+
+fn running_times(out: &RunOutput) -> Vec<(String, u64)> {
+    out.trace
+        .iter()
+        .filter_map(|e| match e.kind {
+            TraceKind::PodRunning { pod } => Some((out.world.pod_key(pod), e.t.as_micros())),
+            _ => None,
+        })
+        .collect()
+}
+
+fn pod_events(out: &RunOutput, name: &str) -> Vec<TraceEvent> {
+    let pod = |p: PodId| out.world.pod_key(p) == name;
+    out.trace
+        .iter()
+        .filter(|e| match &e.kind {
+            TraceKind::PullQueued { pull }
+            | TraceKind::PullFailed { pull, .. }
+            | TraceKind::PullCompleted { pull, .. } => pod(out.world.pulls[pull.0 as usize].pod),
+            TraceKind::Backoff { pod: p, .. } | TraceKind::PodRunning { pod: p } => pod(*p),
+            _ => false,
+        })
+        .cloned()
+        .collect()
+}
+
+#[test]
+fn serial_pulls_finish_at_one_two_and_three_times_a_single_pull() {
+    let one = transfer_us(GIB, 1_000_000_000);
+    assert_eq!(one, 8_589_935);
+    let out = run("serial-vs-parallel", "base");
+    let t: Vec<u64> = running_times(&out).into_iter().map(|(_, t)| t).collect();
+    assert_eq!(t, vec![one, 2 * one, 3 * one]);
+}
+
+#[test]
+fn unlimited_parallel_pulls_share_the_nic_and_finish_together() {
+    let out = run("serial-vs-parallel", "parallel");
+    let together = transfer_us(3 * GIB, 1_000_000_000);
+    let t = running_times(&out);
+    assert_eq!(t.len(), 3);
+    assert!(
+        t.iter().all(|(_, x)| *x == together),
+        "{t:?} all at {together}"
+    );
+}
+
+#[test]
+fn max_parallel_two_runs_two_together_then_the_third_alone() {
+    let out = run("serial-vs-parallel", "max-parallel-2");
+    let two = transfer_us(2 * GIB, 1_000_000_000);
+    let one = transfer_us(GIB, 1_000_000_000);
+    let t: Vec<u64> = running_times(&out).into_iter().map(|(_, t)| t).collect();
+    assert_eq!(t, vec![two, two, two + one]);
+}
+
+#[test]
+fn serial_pull_waits_are_reported_apart_from_pull_duration() {
+    let out = run("serial-vs-parallel", "base");
+    let one = transfer_us(GIB, 1_000_000_000);
+    let figures: Vec<(u64, u64)> = out
+        .trace
+        .iter()
+        .filter_map(|e| match &e.kind {
+            TraceKind::PullCompleted {
+                duration,
+                including_waiting,
+                bytes,
+                ..
+            } => {
+                assert_eq!(*bytes, GIB);
+                Some((duration.as_micros(), including_waiting.as_micros()))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(figures, vec![(one, one), (one, 2 * one), (one, 3 * one)]);
+}
+
+/// Backoff windows double from 10 s to the 300 s cap; retries happen only on requeued syncs (10-15 s apart,
+/// on a 1 s tick), never inside a window; the pod starts at its first attempt after the tag exists.
+#[test]
+fn missing_tag_backs_off_exponentially_and_retries_only_on_requeued_syncs() {
+    let out = run("backoff-missing-tag", "base");
+    let push = SimTime::from_micros(360_000_000);
+    for name in ["default/web-2", "default/web-3"] {
+        let events = pod_events(&out, name);
+        let mut windows = Vec::new();
+        let mut window_end: Option<SimTime> = None;
+        let mut last_sync: Option<SimTime> = None;
+        for e in &events {
+            let sync_start = matches!(
+                e.kind,
+                TraceKind::PullQueued { .. } | TraceKind::Backoff { refused: true, .. }
+            );
+            if sync_start {
+                if let Some(prev) = last_sync {
+                    let gap = e.t.as_micros() - prev.as_micros();
+                    assert!(
+                        (10_000_000..16_000_000).contains(&gap),
+                        "{name}: syncs {gap} us apart"
+                    );
+                }
+                last_sync = Some(e.t);
+            }
+            match &e.kind {
+                TraceKind::PullQueued { .. } => {
+                    assert!(
+                        window_end.is_none_or(|w| e.t >= w),
+                        "{name}: pull at {} inside window",
+                        e.t
+                    );
+                }
+                TraceKind::Backoff {
+                    refused: true,
+                    until,
+                    ..
+                } => {
+                    assert_eq!(Some(*until), window_end);
+                    assert!(e.t < *until, "{name}: refused at {} after the window", e.t);
+                }
+                TraceKind::Backoff {
+                    refused: false,
+                    until,
+                    ..
+                } => {
+                    windows.push((*until - e.t).as_micros() / 1_000_000);
+                    window_end = Some(*until);
+                }
+                TraceKind::PullFailed { failure, .. } => {
+                    assert_eq!(*failure, PullFailure::ManifestUnknown)
+                }
+                _ => {}
+            }
+        }
+        assert_eq!(windows, vec![10, 20, 40, 80, 160], "{name}");
+        let started = events
+            .iter()
+            .find(|e| matches!(e.kind, TraceKind::PodRunning { .. }))
+            .expect("starts")
+            .t;
+        let last_attempt = events
+            .iter()
+            .rev()
+            .find(|e| matches!(e.kind, TraceKind::PullQueued { .. }))
+            .unwrap()
+            .t;
+        assert!(last_attempt >= push && last_attempt >= window_end.unwrap());
+        assert!(started >= last_attempt);
+    }
+    let reg = &out.world.registries[0].stats;
+    assert_eq!(
+        reg.failed_requests, 10,
+        "five failed attempts for each of two pods"
+    );
+    assert_eq!(reg.manifest_requests, 12);
+    assert_eq!(
+        reg.bytes,
+        2 * 12 * MIB,
+        "only the v2 layer is new on each node"
+    );
+}
+
+#[test]
+fn tag_pushed_before_the_rollout_pulls_once_per_pod_without_failures() {
+    let out = run("backoff-missing-tag", "pushed-first");
+    assert!(!out.trace.iter().any(|e| matches!(
+        e.kind,
+        TraceKind::PullFailed { .. } | TraceKind::Backoff { .. }
+    )));
+    let reg = &out.world.registries[0].stats;
+    assert_eq!(
+        (reg.manifest_requests, reg.blob_requests, reg.bytes),
+        (2, 2, 2 * 12 * MIB)
+    );
+}
+
+fn digests_at_end(out: &RunOutput) -> Vec<(String, u32)> {
+    out.world.workloads[0].running["app"]
+        .iter()
+        .map(|(img, n)| (out.world.spec.images[img.0 as usize].name.clone(), *n))
+        .collect()
+}
+
+#[test]
+fn always_sees_the_moved_tag_and_runs_two_versions_side_by_side() {
+    let out = run("always-vs-ifnotpresent", "base");
+    let pulls: Vec<(u64, u64)> = out
+        .trace
+        .iter()
+        .filter_map(|e| match e.kind {
+            TraceKind::PullCompleted { bytes, .. } => Some((e.t.as_micros() / 1_000_000, bytes)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(pulls.len(), 20);
+    // The first ten find v1 on the node: a manifest request, nothing downloaded.
+    assert!(
+        pulls[..10].iter().all(|(t, b)| *t == 0 && *b == 0),
+        "{pulls:?}"
+    );
+    // The ten pods of the scale-up get v2: only its 22 MiB top layer is new.
+    assert!(
+        pulls[10..].iter().all(|(t, b)| *t >= 180 && *b == 22 * MIB),
+        "{pulls:?}"
+    );
+    let reg = &out.world.registries[0].stats;
+    assert_eq!(
+        (reg.manifest_requests, reg.blob_requests, reg.bytes),
+        (20, 10, 220 * MIB)
+    );
+    assert_eq!(
+        digests_at_end(&out),
+        vec![("app-v1".into(), 10), ("app-v2".into(), 10)]
+    );
+    assert_eq!(out.world.workloads[0].max_distinct, 2);
+}
+
+#[test]
+fn ifnotpresent_keeps_the_old_digest_after_the_tag_moves() {
+    let out = run("always-vs-ifnotpresent", "ifnotpresent");
+    let reg = &out.world.registries[0].stats;
+    assert_eq!(
+        (reg.manifest_requests, reg.blob_requests, reg.bytes),
+        (0, 0, 0)
+    );
+    assert_eq!(digests_at_end(&out), vec![("app-v1".into(), 20)]);
+    assert_eq!(out.world.workloads[0].max_distinct, 1);
+}
+
+#[test]
+fn never_uses_the_preloaded_image_without_registry_traffic() {
+    let out = run("never-policy", "base");
+    assert_eq!(
+        running_times(&out)
+            .iter()
+            .map(|(_, t)| *t)
+            .collect::<Vec<_>>(),
+        vec![0, 0, 0]
+    );
+    let present = out
+        .trace
+        .iter()
+        .filter(|e| matches!(e.kind, TraceKind::ImagePresent { .. }))
+        .count();
+    assert_eq!(present, 3);
+    assert_eq!(out.world.registries[0].stats.manifest_requests, 0);
+}
+
+#[test]
+fn never_without_the_image_fails_every_sync_and_never_pulls() {
+    let out = run("never-policy", "not-preloaded");
+    assert!(running_times(&out).is_empty());
+    assert!(out.world.pulls.is_empty());
+    assert_eq!(out.world.registries[0].stats.manifest_requests, 0);
+    let mut per_pod = std::collections::BTreeMap::<u32, Vec<u64>>::new();
+    for e in &out.trace {
+        if let TraceKind::ImageNeverPull { pod, .. } = e.kind {
+            per_pod.entry(pod.0).or_default().push(e.t.as_micros());
+        }
+    }
+    assert_eq!(per_pod.len(), 3);
+    for times in per_pod.values() {
+        assert_eq!(times[0], 0);
+        // Requeued every 10-15 s (plus the tick) over two minutes: 8 to 12 syncs.
+        assert!((8..=12).contains(&times.len()), "{times:?}");
+        assert!(times
+            .windows(2)
+            .all(|w| (10_000_000..16_000_000).contains(&(w[1] - w[0]))));
+    }
+}
+
+#[test]
+fn registry_qps_lets_the_burst_through_and_fails_the_rest_at_once() {
+    let out = run("registry-qps-storm", "base");
+    let at_zero = |f: fn(&TraceKind) -> bool| {
+        out.trace
+            .iter()
+            .filter(|e| e.t == SimTime::ZERO && f(&e.kind))
+            .count()
+    };
+    assert_eq!(at_zero(|k| matches!(k, TraceKind::PullStarted { .. })), 30);
+    assert_eq!(
+        at_zero(|k| matches!(
+            k,
+            TraceKind::PullFailed {
+                failure: PullFailure::QpsExceeded,
+                ..
+            }
+        )),
+        20
+    );
+    assert_eq!(
+        out.world.registries[0].stats.manifest_requests, 30,
+        "throttled pulls never reach the registry"
+    );
+    let t = running_times(&out);
+    assert_eq!(t.len(), 30);
+    assert_eq!(t.iter().filter(|(_, x)| *x < 1_000_000).count(), 10);
+    assert!(
+        t.iter()
+            .filter(|(_, x)| *x >= 1_000_000)
+            .all(|(_, x)| *x >= 10_000_000),
+        "retried on requeued syncs"
+    );
+}
+
+#[test]
+fn without_a_qps_limit_every_pull_starts_at_once() {
+    let out = run("registry-qps-storm", "no-limit");
+    assert!(!out
+        .trace
+        .iter()
+        .any(|e| matches!(e.kind, TraceKind::PullFailed { .. })));
+    assert!(running_times(&out).iter().all(|(_, t)| *t < 1_000_000));
+}
