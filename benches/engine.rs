@@ -34,18 +34,10 @@ fn event_queue(c: &mut Criterion) {
 /// Every variant of a bundled scenario, end to end (model only, no output files).
 fn scenarios(c: &mut Criterion) {
     let mut g = c.benchmark_group("scenario");
-    for name in [
-        "always-vs-ifnotpresent",
-        "registry-qps-storm",
-        "backoff-missing-tag",
-    ] {
+    for name in ["always-vs-ifnotpresent", "registry-qps-storm", "backoff-missing-tag"] {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("scenarios/{name}.yaml"));
         let scenario = pullsim::scenario::load(&path).expect("bundled scenario is valid");
-        let events: u64 = scenario
-            .variants
-            .iter()
-            .map(|v| pullsim::model::run(&v.spec).events_processed)
-            .sum();
+        let events: u64 = scenario.variants.iter().map(|v| pullsim::model::run(&v.spec).events_processed).sum();
         g.throughput(Throughput::Elements(events));
         g.bench_function(name, |b| {
             b.iter(|| {

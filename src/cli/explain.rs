@@ -1,5 +1,6 @@
 //! `pullsim explain image REF`: what the kubelet makes of an image reference.
 
+use super::outln;
 use crate::model::image_ref::{default_pull_policy, ImageRef};
 use serde_json::json;
 
@@ -33,33 +34,23 @@ pub(super) fn image(input: &str, as_json: bool) -> i32 {
                 "defaultPullPolicy": policy.as_str(),
             }),
         };
-        println!("{v}");
+        outln!("{v}");
     } else {
         match &parsed {
             Ok(r) => {
-                println!("input:              {input}");
-                println!("normalized:         {}", r.normalized());
-                println!("registry:           {}", r.registry);
-                println!("repository:         {}", r.repository);
-                let tag_note = if r.tag.is_none() && r.digest.is_none() {
-                    " (defaulted)"
-                } else {
-                    ""
-                };
-                println!(
-                    "tag:                {}{tag_note}",
-                    r.effective_tag().unwrap_or("-")
-                );
-                println!("digest:             {}", r.digest.as_deref().unwrap_or("-"));
-                println!("pulled as:          {}", r.pull_ref());
-                println!("default pull policy: {}", policy.as_str());
+                outln!("input:              {input}");
+                outln!("normalized:         {}", r.normalized());
+                outln!("registry:           {}", r.registry);
+                outln!("repository:         {}", r.repository);
+                let tag_note = if r.tag.is_none() && r.digest.is_none() { " (defaulted)" } else { "" };
+                outln!("tag:                {}{tag_note}", r.effective_tag().unwrap_or("-"));
+                outln!("digest:             {}", r.digest.as_deref().unwrap_or("-"));
+                outln!("pulled as:          {}", r.pull_ref());
+                outln!("default pull policy: {}", policy.as_str());
             }
             Err(e) => {
                 eprintln!("error: {input:?} is not a valid image reference: {e}");
-                eprintln!(
-                    "  a pod using it waits with InvalidImageName (default pull policy {})",
-                    policy.as_str()
-                );
+                eprintln!("  a pod using it waits with InvalidImageName (default pull policy {})", policy.as_str());
             }
         }
     }

@@ -73,37 +73,42 @@ pub enum Explain {
 /// Runs the parsed command line; returns the exit code.
 pub fn main(cli: Cli) -> i32 {
     match cli.command {
-        Command::Run {
-            file,
-            out,
-            seed,
-            variant,
-            quiet,
-        } => run(&file, out, seed, &variant, quiet),
+        Command::Run { file, out, seed, variant, quiet } => run(&file, out, seed, &variant, quiet),
         Command::Validate { file } => validate(&file),
-        Command::Explain {
-            what: Explain::Image { reference, json },
-        } => explain::image(&reference, json),
+        Command::Explain { what: Explain::Image { reference, json } } => explain::image(&reference, json),
     }
 }
 
-fn load(file: &std::path::Path) -> Result<Scenario, i32> {
-    scenario::load(file).map_err(|e| {
-        eprintln!("error: {e}");
-        match e {
-            ScenarioError::Io { .. } => EXIT_BAD_INPUT,
-            _ => EXIT_BAD_INPUT,
+/// Writes a line to standard output. A closed pipe (`pullsim ... | head`) ends the program quietly; any other
+/// write error is reported with exit code 1.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = writeln!(std::io::stdout().lock(), $($arg)*) {
+            $crate::cli::stdout_failed(e);
         }
+    }};
+}
+pub(crate) use outln;
+
+#[doc(hidden)]
+pub fn stdout_failed(e: std::io::Error) -> ! {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        std::process::exit(0);
+    }
+    eprintln!("error: cannot write to standard output: {e}");
+    std::process::exit(EXIT_FAILURE)
+}
+
+/// Loads a scenario; an unreadable or invalid file is bad input (exit 2).
+fn load(file: &std::path::Path) -> Result<Scenario, i32> {
+    scenario::load(file).map_err(|e: ScenarioError| {
+        eprintln!("error: {e}");
+        EXIT_BAD_INPUT
     })
 }
 
-fn run(
-    file: &std::path::Path,
-    out: Option<PathBuf>,
-    seed: Option<u64>,
-    only: &[String],
-    quiet: bool,
-) -> i32 {
+fn run(file: &std::path::Path, out: Option<PathBuf>, seed: Option<u64>, only: &[String], quiet: bool) -> i32 {
     let scenario = match load(file) {
         Ok(s) => s,
         Err(code) => return code,
@@ -111,18 +116,11 @@ fn run(
     for name in only {
         if !scenario.variants.iter().any(|v| &v.name == name) {
             let known: Vec<&str> = scenario.variants.iter().map(|v| v.name.as_str()).collect();
-            eprintln!(
-                "error: --variant {name:?}: no such variant; the scenario has {}",
-                known.join(", ")
-            );
+            eprintln!("error: --variant {name:?}: no such variant; the scenario has {}", known.join(", "));
             return EXIT_BAD_INPUT;
         }
     }
-    let selected: Vec<_> = scenario
-        .variants
-        .iter()
-        .filter(|v| only.is_empty() || only.contains(&v.name))
-        .collect();
+    let selected: Vec<_> = scenario.variants.iter().filter(|v| only.is_empty() || only.contains(&v.name)).collect();
     let outputs: Vec<(String, u64, model::RunOutput)> = selected
         .iter()
         .map(|v| {
@@ -134,20 +132,14 @@ fn run(
             (v.name.clone(), spec.seed, out)
         })
         .collect();
-    let runs: Vec<report::VariantRun<'_>> = outputs
-        .iter()
-        .map(|(name, seed, output)| report::VariantRun {
-            name,
-            seed: *seed,
-            output,
-        })
-        .collect();
+    let runs: Vec<report::VariantRun<'_>> =
+        outputs.iter().map(|(name, seed, output)| report::VariantRun { name, seed: *seed, output }).collect();
     let dir = out.unwrap_or_else(|| PathBuf::from("reports").join(&scenario.name));
-    match report::write_outputs(&dir, &scenario.name, &runs) {
+    match report::write_outputs(&dir, &scenario.name, scenario.description.as_deref(), &runs) {
         Ok(summary) => {
             if !quiet {
-                print!("{}", report::text::render(&summary));
-                println!("wrote {}", dir.display());
+                outln!("{}", report::text::render(&summary).trim_end());
+                outln!("wrote {}", dir.display());
             }
             0
         }
@@ -163,14 +155,14 @@ fn validate(file: &std::path::Path) -> i32 {
         Ok(s) => s,
         Err(code) => return code,
     };
-    println!("{}: valid scenario {:?}", file.display(), scenario.name);
+    outln!("{}: valid scenario {:?}", file.display(), scenario.name);
     let Some(base) = scenario.variants.first() else {
         return 0;
     };
     let s = &base.spec;
     let nodes: u32 = s.node_pools.iter().map(|p| p.count).sum();
     let pods: u32 = s.workloads.iter().map(|w| w.replicas).sum();
-    println!(
+    outln!(
         "  {} layers, {} images, {} registries, {} nodes in {} pools, {} pods in {} workloads, {} timeline events",
         s.layers.len(),
         s.images.len(),
@@ -182,17 +174,22 @@ fn validate(file: &std::path::Path) -> i32 {
         s.timeline.len()
     );
     for im in &s.images {
-        println!("  image {} {}", im.name, im.digest);
+        outln!("  image {} {}", im.name, im.digest);
     }
     let names: Vec<&str> = scenario.variants.iter().map(|v| v.name.as_str()).collect();
-    println!("  variants: {}", names.join(", "));
+    outln!("  variants: {}", names.join(", "));
     for w in &s.workloads {
         for c in w.template.in_start_order() {
             if let Err(e) = &c.parsed {
-                println!("  note: workload {} container {}: image {:?} is invalid ({e}); its pods will wait with InvalidImageName", w.name, c.name, c.image);
+                outln!("  note: workload {} container {}: image {:?} is invalid ({e}); its pods will wait with InvalidImageName", w.name, c.name, c.image);
             } else if let Ok(r) = &c.parsed {
                 if !s.registries.iter().any(|reg| reg.host == r.registry) {
-                    println!("  note: workload {} container {}: no registry {:?} in the scenario; pulls will fail", w.name, c.name, r.registry);
+                    outln!(
+                        "  note: workload {} container {}: no registry {:?} in the scenario; pulls will fail",
+                        w.name,
+                        c.name,
+                        r.registry
+                    );
                 }
             }
         }

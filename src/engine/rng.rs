@@ -40,16 +40,8 @@ mod tests {
 
     #[test]
     fn same_seed_and_name_give_the_same_draws() {
-        let a: Vec<u64> = RngStreams::new(7)
-            .stream("x")
-            .random_iter()
-            .take(4)
-            .collect();
-        let b: Vec<u64> = RngStreams::new(7)
-            .stream("x")
-            .random_iter()
-            .take(4)
-            .collect();
+        let a: Vec<u64> = RngStreams::new(7).stream("x").random_iter().take(4).collect();
+        let b: Vec<u64> = RngStreams::new(7).stream("x").random_iter().take(4).collect();
         assert_eq!(a, b);
     }
 

@@ -130,10 +130,7 @@ mod tests {
         let t = SimTime::from_micros(u64::MAX - 1);
         assert_eq!((t + SimDuration::from_secs(1)).as_micros(), u64::MAX);
         assert_eq!(SimTime::ZERO - t, SimDuration::ZERO);
-        assert_eq!(
-            SimTime::from_micros(5) - SimTime::from_micros(2),
-            SimDuration::from_micros(3)
-        );
+        assert_eq!(SimTime::from_micros(5) - SimTime::from_micros(2), SimDuration::from_micros(3));
     }
 
     #[test]

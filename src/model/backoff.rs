@@ -32,11 +32,7 @@ impl<K: Ord> Default for Backoff<K> {
 impl<K: Ord> Backoff<K> {
     /// A backoff starting at `initial` and doubling up to `max`.
     pub fn new(initial: SimDuration, max: SimDuration) -> Self {
-        Backoff {
-            initial,
-            max,
-            entries: BTreeMap::new(),
-        }
+        Backoff { initial, max, entries: BTreeMap::new() }
     }
 
     /// `hasExpired`: an entry idle for more than twice the max is forgotten (`eventTime.Sub(lastUpdate) > 2*max`).
@@ -48,19 +44,9 @@ impl<K: Ord> Backoff<K> {
     /// doubles, capped at `max`. Returns the new delay.
     pub fn next(&mut self, key: K, now: SimTime) -> SimDuration {
         let (initial, max) = (self.initial, self.max);
-        let expired = self
-            .entries
-            .get(&key)
-            .is_none_or(|e| self.has_expired(e, now));
-        let entry = self.entries.entry(key).or_insert(Entry {
-            backoff: initial,
-            last_update: now,
-        });
-        entry.backoff = if expired {
-            initial
-        } else {
-            (entry.backoff * 2).min(max)
-        };
+        let expired = self.entries.get(&key).is_none_or(|e| self.has_expired(e, now));
+        let entry = self.entries.entry(key).or_insert(Entry { backoff: initial, last_update: now });
+        entry.backoff = if expired { initial } else { (entry.backoff * 2).min(max) };
         entry.last_update = now;
         entry.backoff
     }
@@ -108,9 +94,7 @@ mod tests {
     #[test]
     fn doubles_from_ten_seconds_and_caps_at_three_hundred() {
         let mut b = Backoff::default();
-        let delays: Vec<u64> = (0..8)
-            .map(|i| b.next("k", s(i)).as_micros() / 1_000_000)
-            .collect();
+        let delays: Vec<u64> = (0..8).map(|i| b.next("k", s(i)).as_micros() / 1_000_000).collect();
         assert_eq!(delays, [10, 20, 40, 80, 160, 300, 300, 300]);
     }
 
@@ -129,16 +113,8 @@ mod tests {
         let mut b = Backoff::default();
         b.next("k", s(0));
         b.next("k", s(10)); // 20 s
-        assert_eq!(
-            b.next("k", s(610)).as_micros(),
-            40_000_000,
-            "600 s idle is not more than 2 x max"
-        );
-        assert_eq!(
-            b.next("k", s(1211)).as_micros(),
-            10_000_000,
-            "601 s idle resets"
-        );
+        assert_eq!(b.next("k", s(610)).as_micros(), 40_000_000, "600 s idle is not more than 2 x max");
+        assert_eq!(b.next("k", s(1211)).as_micros(), 10_000_000, "601 s idle resets");
     }
 
     #[test]

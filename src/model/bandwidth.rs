@@ -86,13 +86,7 @@ impl Ord for Share {
 impl<T> Network<T> {
     /// An empty network.
     pub fn new() -> Self {
-        Network {
-            links: Vec::new(),
-            flows: Vec::new(),
-            free: Vec::new(),
-            mark: 0,
-            active: 0,
-        }
+        Network { links: Vec::new(), flows: Vec::new(), free: Vec::new(), mark: 0, active: 0 }
     }
 
     /// Adds a link of `capacity_bps` bits per second (`None` = unlimited).
@@ -121,13 +115,7 @@ impl<T> Network<T> {
 
     /// Starts a transfer of `bits` over `links` at `now`. Returns its id and every flow (itself included)
     /// whose completion time changed.
-    pub fn start(
-        &mut self,
-        now: SimTime,
-        links: &[LinkId],
-        bits: u64,
-        payload: T,
-    ) -> (FlowId, Vec<Reschedule>) {
+    pub fn start(&mut self, now: SimTime, links: &[LinkId], bits: u64, payload: T) -> (FlowId, Vec<Reschedule>) {
         let flow = Flow {
             links: links.to_vec(),
             remaining_bits: bits as f64,
@@ -153,21 +141,11 @@ impl<T> Network<T> {
             self.links[l.0 as usize].flows.insert(id);
         }
         self.active += 1;
-        if links
-            .iter()
-            .all(|l| self.links[l.0 as usize].capacity_bps.is_none())
-        {
+        if links.iter().all(|l| self.links[l.0 as usize].capacity_bps.is_none()) {
             // No finite link constrains it: it completes at once.
             let f = &mut self.flows[id.0 as usize];
             f.rate_bps = f64::INFINITY;
-            return (
-                id,
-                vec![Reschedule {
-                    flow: id,
-                    generation: f.generation,
-                    at: now,
-                }],
-            );
+            return (id, vec![Reschedule { flow: id, generation: f.generation, at: now }]);
         }
         let out = self.rerate(now, links);
         (id, out)
@@ -175,12 +153,7 @@ impl<T> Network<T> {
 
     /// A completion event for (`flow`, `generation`) fired at `now`. Returns `None` if the event is stale;
     /// otherwise removes the flow and returns its payload and the flows whose completion time changed.
-    pub fn complete(
-        &mut self,
-        now: SimTime,
-        flow: FlowId,
-        generation: u32,
-    ) -> Option<(T, Vec<Reschedule>)> {
+    pub fn complete(&mut self, now: SimTime, flow: FlowId, generation: u32) -> Option<(T, Vec<Reschedule>)> {
         let f = self.flows.get_mut(flow.0 as usize)?;
         if f.generation != generation || f.payload.is_none() {
             return None;
@@ -270,11 +243,7 @@ impl<T> Network<T> {
                     link.left_bps = (link.left_bps - share).max(0.0);
                     link.version = link.version.wrapping_add(1);
                     if other.0 != l && link.unfrozen > 0 {
-                        heap.push(Share(
-                            link.left_bps / f64::from(link.unfrozen),
-                            other.0,
-                            link.version,
-                        ));
+                        heap.push(Share(link.left_bps / f64::from(link.unfrozen), other.0, link.version));
                     }
                 }
             }
@@ -289,11 +258,7 @@ impl<T> Network<T> {
                 flow.generation = flow.generation.wrapping_add(1);
             }
             let at = now + transfer_time(flow.remaining_bits, flow.rate_bps);
-            out.push(Reschedule {
-                flow: FlowId(f),
-                generation: flow.generation,
-                at,
-            });
+            out.push(Reschedule { flow: FlowId(f), generation: flow.generation, at });
         }
         out
     }
@@ -308,11 +273,7 @@ fn transfer_time(bits: f64, rate_bps: f64) -> SimDuration {
         return SimDuration::from_micros(u64::MAX);
     }
     let us = (bits * 1e6 / rate_bps).ceil();
-    SimDuration::from_micros(if us >= u64::MAX as f64 {
-        u64::MAX
-    } else {
-        us as u64
-    })
+    SimDuration::from_micros(if us >= u64::MAX as f64 { u64::MAX } else { us as u64 })
 }
 
 #[cfg(test)]
@@ -358,10 +319,7 @@ mod tests {
         assert_eq!(p, "small");
         // big moved 1 Gbit in 2 s, has 2 Gbit left at the full 1 Gbps.
         assert_eq!(r[0].at, t(4_000_000));
-        assert!(
-            n.complete(t(9), a, small.generation).is_none(),
-            "a stale event is ignored"
-        );
+        assert!(n.complete(t(9), a, small.generation).is_none(), "a stale event is ignored");
     }
 
     #[test]
@@ -398,11 +356,7 @@ mod tests {
         let b = n.add_link(Some(GBPS));
         n.start(t(0), &[reg, a], 1_000_000_000, ());
         let (_, r) = n.start(t(0), &[reg, b], 1_000_000_000, ());
-        assert_eq!(
-            r.len(),
-            1,
-            "starting a flow on node b re-rates only node b's flows"
-        );
+        assert_eq!(r.len(), 1, "starting a flow on node b re-rates only node b's flows");
         assert_eq!(r[0].at, t(1_000_000));
     }
 
@@ -413,12 +367,10 @@ mod tests {
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
         for _ in 0..300 {
             let mut n = Network::new();
-            let regs: Vec<_> = (0..rng.random_range(1..4))
-                .map(|_| n.add_link(Some(rng.random_range(1..50) * 100_000_000)))
-                .collect();
-            let nodes: Vec<_> = (0..rng.random_range(1..8))
-                .map(|_| n.add_link(Some(rng.random_range(1..20) * 100_000_000)))
-                .collect();
+            let regs: Vec<_> =
+                (0..rng.random_range(1..4)).map(|_| n.add_link(Some(rng.random_range(1..50) * 100_000_000))).collect();
+            let nodes: Vec<_> =
+                (0..rng.random_range(1..8)).map(|_| n.add_link(Some(rng.random_range(1..20) * 100_000_000))).collect();
             let mut flows = Vec::new();
             for _ in 0..rng.random_range(1..30) {
                 let r = regs[rng.random_range(0..regs.len())];
@@ -426,11 +378,7 @@ mod tests {
                 flows.push((n.start(t(0), &[r, d], 1 << 40, ()).0, [r, d]));
             }
             let load = |l: LinkId| -> f64 {
-                flows
-                    .iter()
-                    .filter(|(_, ls)| ls.contains(&l))
-                    .map(|(f, _)| n.rate_bps(*f))
-                    .sum()
+                flows.iter().filter(|(_, ls)| ls.contains(&l)).map(|(f, _)| n.rate_bps(*f)).sum()
             };
             for l in regs.iter().chain(&nodes) {
                 let cap = n.links[l.0 as usize].capacity_bps.unwrap();
@@ -442,11 +390,8 @@ mod tests {
                 let has_bottleneck = ls.iter().any(|l| {
                     let cap = n.links[l.0 as usize].capacity_bps.unwrap();
                     let saturated = load(*l) >= cap * (1.0 - 1e-9);
-                    let max_on_link = flows
-                        .iter()
-                        .filter(|(_, o)| o.contains(l))
-                        .map(|(g, _)| n.rate_bps(*g))
-                        .fold(0.0, f64::max);
+                    let max_on_link =
+                        flows.iter().filter(|(_, o)| o.contains(l)).map(|(g, _)| n.rate_bps(*g)).fold(0.0, f64::max);
                     saturated && rate >= max_on_link * (1.0 - 1e-9)
                 });
                 assert!(has_bottleneck, "flow {f:?} at {rate} has no bottleneck");

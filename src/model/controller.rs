@@ -10,7 +10,7 @@ use super::backoff::Backoff;
 use super::image_store::ImageStore;
 use super::puller::ImagePuller;
 use super::sim::{Event, Sim};
-use super::spec::{Action, ContainerSpec, PoolId, WorkloadId};
+use super::spec::{Action, ContainerSpec, PoolId, WorkloadId, WorkloadKind};
 use super::token_bucket::TokenBucket;
 use super::trace::{NodeId, PodId, TraceKind};
 use super::world::{ContainerState, Node, Pod, PodWorker, WaitingReason};
@@ -36,56 +36,33 @@ impl Sim {
     pub(crate) fn apply_timeline(&mut self, i: usize) {
         let action = self.world.spec.timeline[i].action.clone();
         match action {
-            Action::PushTag {
-                registry,
-                repository,
-                tag,
-                image,
-            } => {
-                let repo = self.world.registries[registry.0 as usize]
-                    .repositories
-                    .entry(repository.clone())
-                    .or_default();
+            Action::PushTag { registry, repository, tag, image } => {
+                let repo =
+                    self.world.registries[registry.0 as usize].repositories.entry(repository.clone()).or_default();
                 repo.tags.insert(tag.clone(), image);
                 repo.manifests.insert(image);
-                self.emit(TraceKind::TagPushed {
-                    registry,
-                    repository,
-                    tag,
-                    image,
-                });
+                self.emit(TraceKind::TagPushed { registry, repository, tag, image });
             }
             Action::Scale { workload, replicas } => {
                 self.world.workloads[workload.0 as usize].replicas = replicas;
                 self.emit(TraceKind::Scaled { workload, replicas });
                 self.reconcile(workload);
             }
-            Action::SetImage {
-                workload,
-                container,
-                image,
-            } => {
+            Action::SetImage { workload, container, image } => {
                 let w = &mut self.world.workloads[workload.0 as usize];
                 let mut template = w.revisions.last().cloned().unwrap_or_default();
-                for c in template
-                    .init_containers
-                    .iter_mut()
-                    .chain(template.containers.iter_mut())
-                {
+                for c in template.init_containers.iter_mut().chain(template.containers.iter_mut()) {
                     if c.name == container {
                         // imagePullPolicy was defaulted when the object was created; it is not re-defaulted.
-                        *c = ContainerSpec {
-                            pull_policy: c.pull_policy,
-                            ..ContainerSpec::new(&c.name, &image, None)
-                        };
+                        *c = ContainerSpec { pull_policy: c.pull_policy, ..ContainerSpec::new(&c.name, &image, None) };
                     }
                 }
+                if w.revisions.last() == Some(&template) {
+                    // An unchanged template makes no new ReplicaSet and replaces no pod.
+                    return;
+                }
                 w.revisions.push(template);
-                self.emit(TraceKind::ImageUpdated {
-                    workload,
-                    container,
-                    image,
-                });
+                self.emit(TraceKind::ImageUpdated { workload, container, image });
                 for pod in self.world.workloads[workload.0 as usize].pods.clone() {
                     self.delete_pod(pod);
                 }
@@ -93,9 +70,10 @@ impl Sim {
             }
             Action::AddNodes { pool, count } => self.add_nodes(pool, count, true),
             Action::RegistryOutage { registry, duration } => {
-                let until = self.now + duration;
                 let r = &mut self.world.registries[registry.0 as usize];
-                r.down_until = r.down_until.max(until);
+                // Overlapping outages merge: the registry is down until the later end.
+                r.down_until = r.down_until.max(self.now + duration);
+                let until = r.down_until;
                 self.emit(TraceKind::RegistryDown { registry, until });
             }
         }
@@ -111,12 +89,7 @@ impl Sim {
         if have > want {
             let mut victims = self.world.workloads[workload.0 as usize].pods.clone();
             // Not running before running, then newest first.
-            victims.sort_by_key(|p| {
-                (
-                    self.world.pods[p.0 as usize].running_at.is_some(),
-                    std::cmp::Reverse(p.0),
-                )
-            });
+            victims.sort_by_key(|p| (self.world.pods[p.0 as usize].running_at.is_some(), std::cmp::Reverse(p.0)));
             for pod in victims.into_iter().take(have - want) {
                 self.delete_pod(pod);
             }
@@ -134,24 +107,15 @@ impl Sim {
             } else {
                 ImagePuller::parallel(k.max_parallel_image_pulls)
             };
-            let limiter = (k.registry_pull_qps > 0)
-                .then(|| TokenBucket::new(k.registry_pull_qps, k.registry_burst));
+            let limiter = (k.registry_pull_qps > 0).then(|| TokenBucket::new(k.registry_pull_qps, k.registry_burst));
             let mut store = ImageStore::default();
             for pre in &spec.preloaded {
                 let layers = &self.world.spec.images[pre.image.0 as usize].layers;
-                let tag = pre
-                    .reference
-                    .digest
-                    .is_none()
-                    .then(|| pre.reference.effective_tag())
-                    .flatten();
+                let tag = pre.reference.digest.is_none().then(|| pre.reference.effective_tag()).flatten();
                 store.add_image(&pre.reference.name(), tag, pre.image, layers);
             }
             let name = format!("{}-{}", spec.name, index);
-            let phase = rand::Rng::random_range(
-                &mut self.rng.stream(&format!("kubelet/{name}")),
-                0..1_000_000,
-            );
+            let phase = rand::Rng::random_range(&mut self.rng.stream(&format!("kubelet/{name}")), 0..1_000_000);
             let node = Node {
                 sync_tick_phase: crate::engine::SimDuration::from_micros(phase),
                 name,
@@ -182,13 +146,14 @@ impl Sim {
     fn create_pod(&mut self, workload: WorkloadId) -> PodId {
         let w = &mut self.world.workloads[workload.0 as usize];
         let spec = &self.world.spec.workloads[workload.0 as usize];
-        let name = format!("{}-{}", spec.name, w.next_ordinal);
+        let name = match spec.kind {
+            WorkloadKind::Pod => spec.name.clone(),
+            WorkloadKind::Deployment => format!("{}-{}", spec.name, w.next_ordinal),
+        };
         w.next_ordinal += 1;
         let revision = (w.revisions.len() - 1) as u32;
-        let containers = vec![
-            ContainerState::Waiting(WaitingReason::ContainerCreating);
-            w.revisions[revision as usize].len()
-        ];
+        let containers =
+            vec![ContainerState::Waiting(WaitingReason::ContainerCreating); w.revisions[revision as usize].len()];
         let id = PodId(self.world.pods.len() as u32);
         w.pods.push(id);
         self.world.pods.push(Pod {
@@ -222,8 +187,7 @@ impl Sim {
         self.world.nodes[node.0 as usize].pods = count + 1;
         self.world.pods[pod.0 as usize].node = Some(node);
         self.emit(TraceKind::PodScheduled { pod, node });
-        self.queue
-            .push(self.now, Event::PodSync { pod, generation: 0 });
+        self.queue.push(self.now, Event::PodSync { pod, generation: 0 });
     }
 
     fn delete_pod(&mut self, pod: PodId) {
@@ -261,12 +225,7 @@ impl Sim {
     }
 
     /// Marks a container started and counts it in its workload's drift figures.
-    pub(crate) fn record_container_started(
-        &mut self,
-        pod: PodId,
-        i: usize,
-        image: super::spec::ImageId,
-    ) {
+    pub(crate) fn record_container_started(&mut self, pod: PodId, i: usize, image: super::spec::ImageId) {
         self.world.pods[pod.0 as usize].containers[i] = ContainerState::Running(image);
         let template = self.world.template(pod);
         if !template.is_init(i) {
@@ -276,10 +235,6 @@ impl Sim {
             *by_image.entry(image).or_default() += 1;
             w.max_distinct = w.max_distinct.max(by_image.len() as u32);
         }
-        self.emit(TraceKind::ContainerStarted {
-            pod,
-            container: i as u32,
-            image,
-        });
+        self.emit(TraceKind::ContainerStarted { pod, container: i as u32, image });
     }
 }

@@ -24,10 +24,7 @@ pub fn layer_digest(name: &str) -> String {
 
 /// The canonical OCI image manifest of image `name` with `layers` as (digest, size) pairs.
 pub fn manifest_text(name: &str, layers: &[(&str, u64)]) -> String {
-    let config = format!(
-        "{{\"pullsim.image\":{}}}",
-        serde_json::Value::String(name.to_string())
-    );
+    let config = format!("{{\"pullsim.image\":{}}}", serde_json::Value::String(name.to_string()));
     let config_digest = sha256_digest(config.as_bytes());
     let descriptors: Vec<String> = layers
         .iter()
@@ -55,10 +52,7 @@ mod tests {
 
     #[test]
     fn sha256_of_empty_input_is_the_well_known_value() {
-        assert_eq!(
-            sha256_digest(b""),
-            "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
-        );
+        assert_eq!(sha256_digest(b""), "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
     }
 
     #[test]
@@ -70,9 +64,6 @@ mod tests {
         assert_ne!(a, manifest_digest("app-v1", &[(&l, 11)]));
         assert_eq!(a.len(), 71);
         let text = manifest_text("app-v1", &[(&l, 10)]);
-        assert!(
-            serde_json::from_str::<serde_json::Value>(&text).is_ok(),
-            "the manifest is valid JSON"
-        );
+        assert!(serde_json::from_str::<serde_json::Value>(&text).is_ok(), "the manifest is valid JSON");
     }
 }

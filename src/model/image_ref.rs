@@ -143,18 +143,12 @@ impl ImageRef {
     /// kubelet and containerd do. The tag is not defaulted.
     pub fn parse(input: &str) -> Result<ImageRef, ImageRefError> {
         if is_identifier(input) {
-            return Err(ImageRefError::HexIdentifierNotAllowed {
-                input: input.to_owned(),
-            });
+            return Err(ImageRefError::HexIdentifierNotAllowed { input: input.to_owned() });
         }
         let (domain, remainder) = split_docker_domain(input);
-        let remote = remainder
-            .split_once(':')
-            .map_or(remainder.as_str(), |(remote, _)| remote);
+        let remote = remainder.split_once(':').map_or(remainder.as_str(), |(remote, _)| remote);
         if changes_when_lowercased(remote) {
-            return Err(ImageRefError::RepositoryNameNotLowercase {
-                remote: remote.to_owned(),
-            });
+            return Err(ImageRefError::RepositoryNameNotLowercase { remote: remote.to_owned() });
         }
         Self::parse_reference(&format!("{domain}/{remainder}"))
     }
@@ -294,10 +288,7 @@ impl ImageRef {
         if !is_tag(tag) {
             return Err(ImageRefError::TagInvalidFormat);
         }
-        Ok(ImageRef {
-            tag: Some(tag.to_owned()),
-            ..self.clone()
-        })
+        Ok(ImageRef { tag: Some(tag.to_owned()), ..self.clone() })
     }
 
     /// `WithDigest` (`reference.go`): replaces the digest, keeping any tag;
@@ -307,10 +298,7 @@ impl ImageRef {
         if !is_digest_pattern(digest) {
             return Err(ImageRefError::ReferenceDigestInvalidFormat);
         }
-        Ok(ImageRef {
-            digest: Some(digest.to_owned()),
-            ..self.clone()
-        })
+        Ok(ImageRef { digest: Some(digest.to_owned()), ..self.clone() })
     }
 }
 
@@ -370,10 +358,7 @@ pub fn validate_digest(digest: &str) -> Result<(), ImageRefError> {
     if encoded.len() != hex_len {
         return Err(ImageRefError::DigestInvalidLength);
     }
-    if !encoded
-        .bytes()
-        .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-    {
+    if !encoded.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
         return Err(ImageRefError::DigestInvalidFormat);
     }
     Ok(())
@@ -530,12 +515,7 @@ fn match_reference(s: &str) -> Option<ReferenceMatch<'_>> {
         }
     }
     let (domain, path) = split_name(name)?;
-    Some(ReferenceMatch {
-        domain,
-        path,
-        tag,
-        digest,
-    })
+    Some(ReferenceMatch { domain, path, tag, digest })
 }
 
 /// Splits `name[:tag]` at the first `:` following the last `/`.
@@ -571,8 +551,7 @@ fn is_domain_and_port(s: &str) -> bool {
         let Some((inner, after)) = bracketed.split_once(']') else {
             return false;
         };
-        let inner_ok =
-            !inner.is_empty() && inner.bytes().all(|b| b.is_ascii_hexdigit() || b == b':');
+        let inner_ok = !inner.is_empty() && inner.bytes().all(|b| b.is_ascii_hexdigit() || b == b':');
         let port = if after.is_empty() {
             None
         } else {
@@ -607,9 +586,7 @@ fn is_domain_component(s: &str) -> bool {
         (Some(first), Some(last)) => {
             first.is_ascii_alphanumeric()
                 && last.is_ascii_alphanumeric()
-                && bytes
-                    .iter()
-                    .all(|b| b.is_ascii_alphanumeric() || *b == b'-')
+                && bytes.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'-')
         }
         _ => false,
     }
@@ -673,9 +650,7 @@ fn is_digest_pattern(s: &str) -> bool {
     let Some((algorithm, hex)) = s.split_once(':') else {
         return false;
     };
-    is_reference_algorithm(algorithm)
-        && hex.len() >= DIGEST_HEX_MIN_LEN
-        && hex.bytes().all(|b| b.is_ascii_hexdigit())
+    is_reference_algorithm(algorithm) && hex.len() >= DIGEST_HEX_MIN_LEN && hex.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 /// The algorithm part of `digestPat`: components `[A-Za-z][A-Za-z0-9]*`
@@ -716,9 +691,7 @@ fn is_go_digest_anchored(algorithm: &str, encoded: &str) -> bool {
     }
     !expect_char
         && !encoded.is_empty()
-        && encoded
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'=' | b'_' | b'-'))
+        && encoded.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'=' | b'_' | b'-'))
 }
 
 #[cfg(test)]
@@ -727,17 +700,13 @@ mod tests {
     use ImageRefError as E;
 
     /// `sha256:` followed by 64 `f`, as used throughout `reference_test.go`.
-    const DIGEST_F: &str =
-        "sha256:ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff";
+    const DIGEST_F: &str = "sha256:ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff";
     /// The digest of `TestParseReferenceWithTagAndDigest` in `normalize_test.go`.
-    const DIGEST_86: &str =
-        "sha256:86e0e091d0da6bde2456dbb48306f3956bbeb2eae1b5b9a43045843f69fe4aaa";
+    const DIGEST_86: &str = "sha256:86e0e091d0da6bde2456dbb48306f3956bbeb2eae1b5b9a43045843f69fe4aaa";
     /// The digest of `TestParseAnyReference` in `normalize_test.go`.
-    const DIGEST_DB: &str =
-        "sha256:dbcc1c35ac38df41fd2f5e4130b32ffdb93ebae8b3dbe638c23575912276fc9c";
+    const DIGEST_DB: &str = "sha256:dbcc1c35ac38df41fd2f5e4130b32ffdb93ebae8b3dbe638c23575912276fc9c";
     /// The digest of `TestReferenceRegexp` in `regexp_test.go`.
-    const DIGEST_BE: &str =
-        "sha256:be178c0543eb17f5f3043021c9e5fcf30285e557a4fc309cce97ff9ca6182912";
+    const DIGEST_BE: &str = "sha256:be178c0543eb17f5f3043021c9e5fcf30285e557a4fc309cce97ff9ca6182912";
     const HEX64_DB: &str = "dbcc1c35ac38df41fd2f5e4130b32ffdb93ebae8b3dbe638c23575912276fc9c";
 
     fn ok(
@@ -755,18 +724,12 @@ mod tests {
     }
 
     fn lowercase_err(remote: &str) -> Result<ImageRef, ImageRefError> {
-        Err(E::RepositoryNameNotLowercase {
-            remote: remote.to_owned(),
-        })
+        Err(E::RepositoryNameNotLowercase { remote: remote.to_owned() })
     }
 
     fn shorten(input: &str) -> String {
         if input.chars().count() > 80 {
-            format!(
-                "{}… ({} bytes)",
-                input.chars().take(80).collect::<String>(),
-                input.len()
-            )
+            format!("{}… ({} bytes)", input.chars().take(80).collect::<String>(), input.len())
         } else {
             input.to_owned()
         }
@@ -791,12 +754,7 @@ mod tests {
     /// `Parse(input)` (no normalisation) must give `expect`.
     #[track_caller]
     fn check_unnormalized(input: &str, expect: Result<ImageRef, ImageRefError>) {
-        assert_eq!(
-            ImageRef::parse_reference(input),
-            expect,
-            "Parse({:?})",
-            shorten(input)
-        );
+        assert_eq!(ImageRef::parse_reference(input), expect, "Parse({:?})", shorten(input));
     }
 
     #[test]
@@ -812,150 +770,61 @@ mod tests {
     fn familiar_names_resolve_to_docker_hub_library() {
         check("nginx", ok("docker.io", "library/nginx", None, None));
         check("debian", ok("docker.io", "library/debian", None, None));
-        check(
-            "library/debian",
-            ok("docker.io", "library/debian", None, None),
-        );
-        check(
-            "docker.io/debian",
-            ok("docker.io", "library/debian", None, None),
-        );
-        check(
-            "docker.io/library/debian",
-            ok("docker.io", "library/debian", None, None),
-        );
-        check(
-            "index.docker.io/debian",
-            ok("docker.io", "library/debian", None, None),
-        );
-        check(
-            "index.docker.io/library/debian",
-            ok("docker.io", "library/debian", None, None),
-        );
-        check(
-            "ubuntu-12.04-base",
-            ok("docker.io", "library/ubuntu-12.04-base", None, None),
-        );
-        check(
-            "index.docker.io/library/ubuntu-12.04-base",
-            ok("docker.io", "library/ubuntu-12.04-base", None, None),
-        );
+        check("library/debian", ok("docker.io", "library/debian", None, None));
+        check("docker.io/debian", ok("docker.io", "library/debian", None, None));
+        check("docker.io/library/debian", ok("docker.io", "library/debian", None, None));
+        check("index.docker.io/debian", ok("docker.io", "library/debian", None, None));
+        check("index.docker.io/library/debian", ok("docker.io", "library/debian", None, None));
+        check("ubuntu-12.04-base", ok("docker.io", "library/ubuntu-12.04-base", None, None));
+        check("index.docker.io/library/ubuntu-12.04-base", ok("docker.io", "library/ubuntu-12.04-base", None, None));
         check("foo", ok("docker.io", "library/foo", None, None));
         check("dbcc1", ok("docker.io", "library/dbcc1", None, None));
         check("test_com", ok("docker.io", "library/test_com", None, None));
         check(
             "thisisthesongthatneverendsitgoesonandonandonthisisthesongthatnev",
-            ok(
-                "docker.io",
-                "library/thisisthesongthatneverendsitgoesonandonandonthisisthesongthatnev",
-                None,
-                None,
-            ),
+            ok("docker.io", "library/thisisthesongthatneverendsitgoesonandonandonthisisthesongthatnev", None, None),
         );
     }
 
     #[test]
     fn user_namespaces_stay_on_docker_hub_without_library_prefix() {
-        check(
-            "docker/docker",
-            ok("docker.io", "docker/docker", None, None),
-        );
-        check(
-            "docker.io/docker/docker",
-            ok("docker.io", "docker/docker", None, None),
-        );
-        check(
-            "index.docker.io/docker/docker",
-            ok("docker.io", "docker/docker", None, None),
-        );
+        check("docker/docker", ok("docker.io", "docker/docker", None, None));
+        check("docker.io/docker/docker", ok("docker.io", "docker/docker", None, None));
+        check("index.docker.io/docker/docker", ok("docker.io", "docker/docker", None, None));
         check("fooo/bar", ok("docker.io", "fooo/bar", None, None));
-        check(
-            "index.docker.io/fooo/bar",
-            ok("docker.io", "fooo/bar", None, None),
-        );
-        check(
-            "nonlibrary/ubuntu",
-            ok("docker.io", "nonlibrary/ubuntu", None, None),
-        );
-        check(
-            "other/library",
-            ok("docker.io", "other/library", None, None),
-        );
-        check(
-            "library/foo/bar",
-            ok("docker.io", "library/foo/bar", None, None),
-        );
-        check(
-            "docker.io/library/foo/bar",
-            ok("docker.io", "library/foo/bar", None, None),
-        );
-        check(
-            "store/foo/bar",
-            ok("docker.io", "store/foo/bar", None, None),
-        );
+        check("index.docker.io/fooo/bar", ok("docker.io", "fooo/bar", None, None));
+        check("nonlibrary/ubuntu", ok("docker.io", "nonlibrary/ubuntu", None, None));
+        check("other/library", ok("docker.io", "other/library", None, None));
+        check("library/foo/bar", ok("docker.io", "library/foo/bar", None, None));
+        check("docker.io/library/foo/bar", ok("docker.io", "library/foo/bar", None, None));
+        check("store/foo/bar", ok("docker.io", "store/foo/bar", None, None));
         check("test_com/foo", ok("docker.io", "test_com/foo", None, None));
-        check(
-            "docker/migrator",
-            ok("docker.io", "docker/migrator", None, None),
-        );
+        check("docker/migrator", ok("docker.io", "docker/migrator", None, None));
         check(
             "docker.io/1a3f5e7d9c1b3a5f7e9d1c3b5a7f9e1d3c5b7a9f1e3d5d7c9b1a3f5e7d9c1b3a",
-            ok(
-                "docker.io",
-                "library/1a3f5e7d9c1b3a5f7e9d1c3b5a7f9e1d3c5b7a9f1e3d5d7c9b1a3f5e7d9c1b3a",
-                None,
-                None,
-            ),
+            ok("docker.io", "library/1a3f5e7d9c1b3a5f7e9d1c3b5a7f9e1d3c5b7a9f1e3d5d7c9b1a3f5e7d9c1b3a", None, None),
         );
     }
 
     #[test]
     fn path_components_accept_the_documented_separators() {
-        check(
-            "docker-rules/docker",
-            ok("docker.io", "docker-rules/docker", None, None),
-        );
-        check(
-            "docker---rules/docker",
-            ok("docker.io", "docker---rules/docker", None, None),
-        );
+        check("docker-rules/docker", ok("docker.io", "docker-rules/docker", None, None));
+        check("docker---rules/docker", ok("docker.io", "docker---rules/docker", None, None));
         check("doc/docker", ok("docker.io", "doc/docker", None, None));
         check("d/docker", ok("docker.io", "d/docker", None, None));
         check("team/t", ok("docker.io", "team/t", None, None));
-        check(
-            "dock__er/docker",
-            ok("docker.io", "dock__er/docker", None, None),
-        );
-        check(
-            "do__cker/docker",
-            ok("docker.io", "do__cker/docker", None, None),
-        );
+        check("dock__er/docker", ok("docker.io", "dock__er/docker", None, None));
+        check("do__cker/docker", ok("docker.io", "do__cker/docker", None, None));
         check(
             "example.com/some_separator__underscore/myimage",
-            ok(
-                "example.com",
-                "some_separator__underscore/myimage",
-                None,
-                None,
-            ),
+            ok("example.com", "some_separator__underscore/myimage", None, None),
         );
         check(
             "registry.io/foo/project--id.module--name.ver---sion--name",
-            ok(
-                "registry.io",
-                "foo/project--id.module--name.ver---sion--name",
-                None,
-                None,
-            ),
+            ok("registry.io", "foo/project--id.module--name.ver---sion--name", None, None),
         );
-        check(
-            "b.gcr.io/test.example.com/my-app",
-            ok("b.gcr.io", "test.example.com/my-app", None, None),
-        );
-        check(
-            "example.com/xn--7o8h.com/myimage",
-            ok("example.com", "xn--7o8h.com/myimage", None, None),
-        );
+        check("b.gcr.io/test.example.com/my-app", ok("b.gcr.io", "test.example.com/my-app", None, None));
+        check("example.com/xn--7o8h.com/myimage", ok("example.com", "xn--7o8h.com/myimage", None, None));
     }
 
     #[test]
@@ -989,82 +858,31 @@ mod tests {
 
     #[test]
     fn registries_with_dots_ports_or_localhost_are_domains() {
-        check(
-            "127.0.0.1:5000/docker/docker",
-            ok("127.0.0.1:5000", "docker/docker", None, None),
-        );
-        check(
-            "127.0.0.1:5000/library/debian",
-            ok("127.0.0.1:5000", "library/debian", None, None),
-        );
-        check(
-            "127.0.0.1:5000/debian",
-            ok("127.0.0.1:5000", "debian", None, None),
-        );
-        check(
-            "192.168.0.1:8/debian",
-            ok("192.168.0.1:8", "debian", None, None),
-        );
-        check(
-            "192.168.0.2:25000/debian",
-            ok("192.168.0.2:25000", "debian", None, None),
-        );
-        check(
-            "127.0.0.1:8000/private/moonbase",
-            ok("127.0.0.1:8000", "private/moonbase", None, None),
-        );
-        check(
-            "127.0.0.1:8000/privatebase",
-            ok("127.0.0.1:8000", "privatebase", None, None),
-        );
-        check(
-            "example.com/private/moonbase",
-            ok("example.com", "private/moonbase", None, None),
-        );
-        check(
-            "example.com/privatebase",
-            ok("example.com", "privatebase", None, None),
-        );
-        check(
-            "example.com:8000/private/moonbase",
-            ok("example.com:8000", "private/moonbase", None, None),
-        );
-        check(
-            "example.com:8000/privatebasee",
-            ok("example.com:8000", "privatebasee", None, None),
-        );
+        check("127.0.0.1:5000/docker/docker", ok("127.0.0.1:5000", "docker/docker", None, None));
+        check("127.0.0.1:5000/library/debian", ok("127.0.0.1:5000", "library/debian", None, None));
+        check("127.0.0.1:5000/debian", ok("127.0.0.1:5000", "debian", None, None));
+        check("192.168.0.1:8/debian", ok("192.168.0.1:8", "debian", None, None));
+        check("192.168.0.2:25000/debian", ok("192.168.0.2:25000", "debian", None, None));
+        check("127.0.0.1:8000/private/moonbase", ok("127.0.0.1:8000", "private/moonbase", None, None));
+        check("127.0.0.1:8000/privatebase", ok("127.0.0.1:8000", "privatebase", None, None));
+        check("example.com/private/moonbase", ok("example.com", "private/moonbase", None, None));
+        check("example.com/privatebase", ok("example.com", "privatebase", None, None));
+        check("example.com:8000/private/moonbase", ok("example.com:8000", "private/moonbase", None, None));
+        check("example.com:8000/privatebasee", ok("example.com:8000", "privatebasee", None, None));
         check("test.com/foo", ok("test.com", "foo", None, None));
         check("test.com:8080/foo", ok("test.com:8080", "foo", None, None));
         check("test-com:8080/foo", ok("test-com:8080", "foo", None, None));
         check("test:5000/repo", ok("test:5000", "repo", None, None));
         check("xn--n3h.com/foo", ok("xn--n3h.com", "foo", None, None));
-        check(
-            "xn--n3h.com:18080/foo",
-            ok("xn--n3h.com:18080", "foo", None, None),
-        );
-        check(
-            "sub-dom1.foo.com/bar/baz/quux",
-            ok("sub-dom1.foo.com", "bar/baz/quux", None, None),
-        );
+        check("xn--n3h.com:18080/foo", ok("xn--n3h.com:18080", "foo", None, None));
+        check("sub-dom1.foo.com/bar/baz/quux", ok("sub-dom1.foo.com", "bar/baz/quux", None, None));
         check("192.168.1.1/repo", ok("192.168.1.1", "repo", None, None));
         check("localhost/foo", ok("localhost", "foo", None, None));
-        check(
-            "localhost:5000/a/b:t",
-            ok("localhost:5000", "a/b", Some("t"), None),
-        );
-        check(
-            "myregistry.io:443/x",
-            ok("myregistry.io:443", "x", None, None),
-        );
+        check("localhost:5000/a/b:t", ok("localhost:5000", "a/b", Some("t"), None));
+        check("myregistry.io:443/x", ok("myregistry.io:443", "x", None, None));
         // Ports are digits only and are not range-checked (regexp_test.go TestDomainRegexp).
-        check(
-            "192.168.1.1:75050/x",
-            ok("192.168.1.1:75050", "x", None, None),
-        );
-        check(
-            "192.168.1.1:750050/x",
-            ok("192.168.1.1:750050", "x", None, None),
-        );
+        check("192.168.1.1:75050/x", ok("192.168.1.1:75050", "x", None, None));
+        check("192.168.1.1:750050/x", ok("192.168.1.1:750050", "x", None, None));
         check("test.com:http/x", Err(E::InvalidReferenceFormat));
         check("localhost:http/name", Err(E::InvalidReferenceFormat));
         check("-docker.io/docker/docker", Err(E::InvalidReferenceFormat));
@@ -1086,56 +904,21 @@ mod tests {
     #[test]
     fn single_element_names_never_become_registries() {
         // splitDockerDomain's fast path: no "/" means docker.io/library/<input>.
-        check(
-            "localhost",
-            ok("docker.io", "library/localhost", None, None),
-        );
-        check(
-            "localhost:5000",
-            ok("docker.io", "library/localhost", Some("5000"), None),
-        );
-        check(
-            "test.com:tag",
-            ok("docker.io", "library/test.com", Some("tag"), None),
-        );
-        check(
-            "test.com:5000",
-            ok("docker.io", "library/test.com", Some("5000"), None),
-        );
-        check(
-            "192.168.0.1",
-            ok("docker.io", "library/192.168.0.1", None, None),
-        );
-        check(
-            "192.168.0.1:80",
-            ok("docker.io", "library/192.168.0.1", Some("80"), None),
-        );
-        check(
-            "192.168.1.1:tag",
-            ok("docker.io", "library/192.168.1.1", Some("tag"), None),
-        );
-        check(
-            "foo_bar.com:8080",
-            ok("docker.io", "library/foo_bar.com", Some("8080"), None),
-        );
+        check("localhost", ok("docker.io", "library/localhost", None, None));
+        check("localhost:5000", ok("docker.io", "library/localhost", Some("5000"), None));
+        check("test.com:tag", ok("docker.io", "library/test.com", Some("tag"), None));
+        check("test.com:5000", ok("docker.io", "library/test.com", Some("5000"), None));
+        check("192.168.0.1", ok("docker.io", "library/192.168.0.1", None, None));
+        check("192.168.0.1:80", ok("docker.io", "library/192.168.0.1", Some("80"), None));
+        check("192.168.1.1:tag", ok("docker.io", "library/192.168.1.1", Some("tag"), None));
+        check("foo_bar.com:8080", ok("docker.io", "library/foo_bar.com", Some("8080"), None));
         check(
             &format!("localhost:8080@{DIGEST_BE}"),
-            ok(
-                "docker.io",
-                "library/localhost",
-                Some("8080"),
-                Some(DIGEST_BE),
-            ),
+            ok("docker.io", "library/localhost", Some("8080"), Some(DIGEST_BE)),
         );
-        check(
-            &format!("localhost@{DIGEST_BE}"),
-            ok("docker.io", "library/localhost", None, Some(DIGEST_BE)),
-        );
+        check(&format!("localhost@{DIGEST_BE}"), ok("docker.io", "library/localhost", None, Some(DIGEST_BE)));
         // A bare "sha256:<hex>" is a repository named sha256 with a hex tag.
-        check(
-            &format!("sha256:{HEX64_DB}"),
-            ok("docker.io", "library/sha256", Some(HEX64_DB), None),
-        );
+        check(&format!("sha256:{HEX64_DB}"), ok("docker.io", "library/sha256", Some(HEX64_DB), None));
     }
 
     #[test]
@@ -1144,15 +927,9 @@ mod tests {
         // Parse's anchoredNameRegexp cannot use it as one, so the whole name is
         // a domain-less path (regexp_test.go: "foo_bar.com" -> ["", "foo_bar.com"]).
         check("foo_bar.com/app", ok("", "foo_bar.com/app", None, None));
-        check(
-            "foo/foo_bar.com:8080",
-            ok("docker.io", "foo/foo_bar.com", Some("8080"), None),
-        );
+        check("foo/foo_bar.com:8080", ok("docker.io", "foo/foo_bar.com", Some("8080"), None));
         check("foo_bar.com:8080/app", Err(E::InvalidReferenceFormat));
-        check(
-            "bad_hostname.com:8080/myapp:tag",
-            Err(E::InvalidReferenceFormat),
-        );
+        check("bad_hostname.com:8080/myapp:tag", Err(E::InvalidReferenceFormat));
         check("do__cker:8080/docker", Err(E::InvalidReferenceFormat));
         // Uppercase in such a first element: Parse fails, its lower-case form parses.
         check("Foo_Bar/x", Err(E::NameContainsUppercase));
@@ -1160,59 +937,27 @@ mod tests {
 
     #[test]
     fn ipv6_registries_need_brackets_and_a_path() {
-        check(
-            "[fc00::1]:5000/docker",
-            ok("[fc00::1]:5000", "docker", None, None),
-        );
-        check(
-            "[fc00::1]:5000/docker/docker",
-            ok("[fc00::1]:5000", "docker/docker", None, None),
-        );
+        check("[fc00::1]:5000/docker", ok("[fc00::1]:5000", "docker", None, None));
+        check("[fc00::1]:5000/docker/docker", ok("[fc00::1]:5000", "docker/docker", None, None));
         check(
             "[fc00:1:2:3:4:5:6:7]:5000/library/debian",
             ok("[fc00:1:2:3:4:5:6:7]:5000", "library/debian", None, None),
         );
-        check(
-            "[2001:db8::1]/repo",
-            ok("[2001:db8::1]", "repo", None, None),
-        );
-        check(
-            "[2001:db8:1:2:3:4:5:6]/repo:tag",
-            ok("[2001:db8:1:2:3:4:5:6]", "repo", Some("tag"), None),
-        );
-        check(
-            "[2001:db8::1]:5000/repo",
-            ok("[2001:db8::1]:5000", "repo", None, None),
-        );
-        check(
-            "[2001:db8::1]:5000/repo:tag",
-            ok("[2001:db8::1]:5000", "repo", Some("tag"), None),
-        );
-        check(
-            &format!("[2001:db8::1]:5000/repo@{DIGEST_F}"),
-            ok("[2001:db8::1]:5000", "repo", None, Some(DIGEST_F)),
-        );
+        check("[2001:db8::1]/repo", ok("[2001:db8::1]", "repo", None, None));
+        check("[2001:db8:1:2:3:4:5:6]/repo:tag", ok("[2001:db8:1:2:3:4:5:6]", "repo", Some("tag"), None));
+        check("[2001:db8::1]:5000/repo", ok("[2001:db8::1]:5000", "repo", None, None));
+        check("[2001:db8::1]:5000/repo:tag", ok("[2001:db8::1]:5000", "repo", Some("tag"), None));
+        check(&format!("[2001:db8::1]:5000/repo@{DIGEST_F}"), ok("[2001:db8::1]:5000", "repo", None, Some(DIGEST_F)));
         check(
             &format!("[2001:db8::1]:5000/repo:tag@{DIGEST_F}"),
             ok("[2001:db8::1]:5000", "repo", Some("tag"), Some(DIGEST_F)),
         );
-        check(
-            "[2001:db8::]:5000/repo",
-            ok("[2001:db8::]:5000", "repo", None, None),
-        );
+        check("[2001:db8::]:5000/repo", ok("[2001:db8::]:5000", "repo", None, None));
         check("[::1]:5000/repo", ok("[::1]:5000", "repo", None, None));
-        check(
-            "[fd00123123123]:75050/x",
-            ok("[fd00123123123]:75050", "x", None, None),
-        );
+        check("[fd00123123123]:75050/x", ok("[fd00123123123]:75050", "x", None, None));
         check(
             "[2001:0db8:85a3:0000:0000:8a2e:0370:7334]:750505/x",
-            ok(
-                "[2001:0db8:85a3:0000:0000:8a2e:0370:7334]:750505",
-                "x",
-                None,
-                None,
-            ),
+            ok("[2001:0db8:85a3:0000:0000:8a2e:0370:7334]:750505", "x", None, None),
         );
         let invalid = Err(E::InvalidReferenceFormat);
         check("[fc00::1]", invalid.clone());
@@ -1229,52 +974,21 @@ mod tests {
 
     #[test]
     fn tags_follow_the_tag_grammar() {
-        check(
-            "lowercase:Uppercase",
-            ok("docker.io", "library/lowercase", Some("Uppercase"), None),
-        );
-        check(
-            "test.com/repo:tag",
-            ok("test.com", "repo", Some("tag"), None),
-        );
-        check(
-            "test:5000/repo:tag",
-            ok("test:5000", "repo", Some("tag"), None),
-        );
-        check(
-            "192.168.1.1:5000/repo:5050",
-            ok("192.168.1.1:5000", "repo", Some("5050"), None),
-        );
+        check("lowercase:Uppercase", ok("docker.io", "library/lowercase", Some("Uppercase"), None));
+        check("test.com/repo:tag", ok("test.com", "repo", Some("tag"), None));
+        check("test:5000/repo:tag", ok("test:5000", "repo", Some("tag"), None));
+        check("192.168.1.1:5000/repo:5050", ok("192.168.1.1:5000", "repo", Some("5050"), None));
         check(
             "sub-dom1.foo.com/bar/baz/quux:some-long-tag",
-            ok(
-                "sub-dom1.foo.com",
-                "bar/baz/quux",
-                Some("some-long-tag"),
-                None,
-            ),
+            ok("sub-dom1.foo.com", "bar/baz/quux", Some("some-long-tag"), None),
         );
         check(
             "b.gcr.io/test.example.com/my-app:test.example.com",
-            ok(
-                "b.gcr.io",
-                "test.example.com/my-app",
-                Some("test.example.com"),
-                None,
-            ),
+            ok("b.gcr.io", "test.example.com/my-app", Some("test.example.com"), None),
         );
-        check(
-            "xn--n3h.com/myimage:xn--n3h.com",
-            ok("xn--n3h.com", "myimage", Some("xn--n3h.com"), None),
-        );
-        check(
-            "app:_underscore_first",
-            ok("docker.io", "library/app", Some("_underscore_first"), None),
-        );
-        check(
-            &format!("app:{}", "t".repeat(128)),
-            ok("docker.io", "library/app", Some(&"t".repeat(128)), None),
-        );
+        check("xn--n3h.com/myimage:xn--n3h.com", ok("xn--n3h.com", "myimage", Some("xn--n3h.com"), None));
+        check("app:_underscore_first", ok("docker.io", "library/app", Some("_underscore_first"), None));
+        check(&format!("app:{}", "t".repeat(128)), ok("docker.io", "library/app", Some(&"t".repeat(128)), None));
         let invalid = Err(E::InvalidReferenceFormat);
         check(&format!("app:{}", "t".repeat(129)), invalid.clone());
         check("registry.com:8080/myapp:invalid~tag", invalid.clone());
@@ -1286,36 +1000,16 @@ mod tests {
 
     #[test]
     fn digests_are_validated_like_go_digest() {
-        check(
-            &format!("test:5000/repo@{DIGEST_F}"),
-            ok("test:5000", "repo", None, Some(DIGEST_F)),
-        );
-        check(
-            &format!("test:5000/repo:tag@{DIGEST_F}"),
-            ok("test:5000", "repo", Some("tag"), Some(DIGEST_F)),
-        );
+        check(&format!("test:5000/repo@{DIGEST_F}"), ok("test:5000", "repo", None, Some(DIGEST_F)));
+        check(&format!("test:5000/repo:tag@{DIGEST_F}"), ok("test:5000", "repo", Some("tag"), Some(DIGEST_F)));
         check(
             &format!("busybox:latest@{DIGEST_86}"),
-            ok(
-                "docker.io",
-                "library/busybox",
-                Some("latest"),
-                Some(DIGEST_86),
-            ),
+            ok("docker.io", "library/busybox", Some("latest"), Some(DIGEST_86)),
         );
+        check(&format!("redis@{DIGEST_DB}"), ok("docker.io", "library/redis", None, Some(DIGEST_DB)));
+        check(&format!("someuser/myapp@{DIGEST_DB}"), ok("docker.io", "someuser/myapp", None, Some(DIGEST_DB)));
         check(
-            &format!("redis@{DIGEST_DB}"),
-            ok("docker.io", "library/redis", None, Some(DIGEST_DB)),
-        );
-        check(
-            &format!("someuser/myapp@{DIGEST_DB}"),
-            ok("docker.io", "someuser/myapp", None, Some(DIGEST_DB)),
-        );
-        check(
-            &format!(
-                "other.com/named@sha256:{}",
-                "1234567890098765432112345667890098765432112345667890098765432112"
-            ),
+            &format!("other.com/named@sha256:{}", "1234567890098765432112345667890098765432112345667890098765432112"),
             ok(
                 "other.com",
                 "named",
@@ -1324,64 +1018,26 @@ mod tests {
             ),
         );
         let sha384 = format!("sha384:{}", "a".repeat(96));
-        check(
-            &format!("a@{sha384}"),
-            ok("docker.io", "library/a", None, Some(&sha384)),
-        );
+        check(&format!("a@{sha384}"), ok("docker.io", "library/a", None, Some(&sha384)));
         let sha512 = format!("sha512:{}", "f".repeat(128));
         check(
             &format!("xn--7o8h.com/myimage:xn--7o8h.com@{sha512}"),
-            ok(
-                "xn--7o8h.com",
-                "myimage",
-                Some("xn--7o8h.com"),
-                Some(&sha512),
-            ),
+            ok("xn--7o8h.com", "myimage", Some("xn--7o8h.com"), Some(&sha512)),
         );
-        check(
-            &format!("repo@sha256:{}", "f".repeat(34)),
-            Err(E::DigestInvalidLength),
-        );
-        check(
-            &format!("repo@sha256:{}", "f".repeat(65)),
-            Err(E::DigestInvalidLength),
-        );
-        check(
-            &format!("repo@sha512:{}", "f".repeat(64)),
-            Err(E::DigestInvalidLength),
-        );
-        check(
-            &format!("repo@sha256:{}", "F".repeat(64)),
-            Err(E::DigestInvalidFormat),
-        );
-        check(
-            &format!("validname@invaliddigest:{}", "f".repeat(64)),
-            Err(E::DigestUnsupported),
-        );
-        check(
-            &format!("repo@md5:{}", "f".repeat(32)),
-            Err(E::DigestUnsupported),
-        );
-        check(
-            &format!("repo@sha256+b64:{}", "f".repeat(64)),
-            Err(E::DigestUnsupported),
-        );
+        check(&format!("repo@sha256:{}", "f".repeat(34)), Err(E::DigestInvalidLength));
+        check(&format!("repo@sha256:{}", "f".repeat(65)), Err(E::DigestInvalidLength));
+        check(&format!("repo@sha512:{}", "f".repeat(64)), Err(E::DigestInvalidLength));
+        check(&format!("repo@sha256:{}", "F".repeat(64)), Err(E::DigestInvalidFormat));
+        check(&format!("validname@invaliddigest:{}", "f".repeat(64)), Err(E::DigestUnsupported));
+        check(&format!("repo@md5:{}", "f".repeat(32)), Err(E::DigestUnsupported));
+        check(&format!("repo@sha256+b64:{}", "f".repeat(64)), Err(E::DigestUnsupported));
         // An uppercase algorithm after a tag reaches go-digest, whose regexp rejects it...
-        check(
-            &format!("repo:t@SHA256:{}", "f".repeat(64)),
-            Err(E::DigestInvalidFormat),
-        );
+        check(&format!("repo:t@SHA256:{}", "f".repeat(64)), Err(E::DigestInvalidFormat));
         // ...but without a tag it is part of the "remote" that must be lowercase.
-        check(
-            &format!("repo@SHA256:{}", "f".repeat(64)),
-            lowercase_err("library/repo@SHA256"),
-        );
+        check(&format!("repo@SHA256:{}", "f".repeat(64)), lowercase_err("library/repo@SHA256"));
         let invalid = Err(E::InvalidReferenceFormat);
         check(&format!("repo@sha256:{}", "f".repeat(31)), invalid.clone());
-        check(
-            "registry.com:8080/myapp@sha256:badbadbadbad",
-            invalid.clone(),
-        );
+        check("registry.com:8080/myapp@sha256:badbadbadbad", invalid.clone());
         check("registry.com:8080/myapp@bad", invalid.clone());
         check("registry.com:8080/myapp@2bad", invalid.clone());
         check(&format!("repo@sha256:{}", "g".repeat(64)), invalid.clone());
@@ -1395,16 +1051,11 @@ mod tests {
         check("library/Nginx", lowercase_err("library/Nginx"));
         check("docker/Docker", lowercase_err("docker/Docker"));
         check("docker.io/docker/Docker", lowercase_err("docker/Docker"));
-        check(
-            "test:5000/Uppercase/lowercase:tag",
-            lowercase_err("Uppercase/lowercase"),
-        );
+        check("test:5000/Uppercase/lowercase:tag", lowercase_err("Uppercase/lowercase"));
         check("Foo/FarB", lowercase_err("FarB"));
         check(
             "7EC43B381E5AEFE6E04EFB0B3F0693FF2A4A50652D64AEC573905F2DB5889A1C",
-            lowercase_err(
-                "library/7EC43B381E5AEFE6E04EFB0B3F0693FF2A4A50652D64AEC573905F2DB5889A1C",
-            ),
+            lowercase_err("library/7EC43B381E5AEFE6E04EFB0B3F0693FF2A4A50652D64AEC573905F2DB5889A1C"),
         );
     }
 
@@ -1413,81 +1064,32 @@ mod tests {
         check(
             "1a3f5e7d9c1b3a5f7e9d1c3b5a7f9e1d3c5b7a9f1e3d5d7c9b1a3f5e7d9c1b3a",
             Err(E::HexIdentifierNotAllowed {
-                input: "1a3f5e7d9c1b3a5f7e9d1c3b5a7f9e1d3c5b7a9f1e3d5d7c9b1a3f5e7d9c1b3a"
-                    .to_owned(),
+                input: "1a3f5e7d9c1b3a5f7e9d1c3b5a7f9e1d3c5b7a9f1e3d5d7c9b1a3f5e7d9c1b3a".to_owned(),
             }),
         );
-        check(
-            HEX64_DB,
-            Err(E::HexIdentifierNotAllowed {
-                input: HEX64_DB.to_owned(),
-            }),
-        );
+        check(HEX64_DB, Err(E::HexIdentifierNotAllowed { input: HEX64_DB.to_owned() }));
         // 63 and 65 hex characters are ordinary names.
-        check(
-            &HEX64_DB[..63],
-            ok(
-                "docker.io",
-                &format!("library/{}", &HEX64_DB[..63]),
-                None,
-                None,
-            ),
-        );
-        check(
-            &format!("{HEX64_DB}a"),
-            ok("docker.io", &format!("library/{HEX64_DB}a"), None, None),
-        );
+        check(&HEX64_DB[..63], ok("docker.io", &format!("library/{}", &HEX64_DB[..63]), None, None));
+        check(&format!("{HEX64_DB}a"), ok("docker.io", &format!("library/{HEX64_DB}a"), None, None));
     }
 
     #[test]
     fn repository_path_length_is_limited_to_255_excluding_the_domain() {
-        check(
-            &format!("example.com/{}", "a".repeat(255)),
-            ok("example.com", &"a".repeat(255), None, None),
-        );
-        check(
-            &format!("example.com/{}:tag", "a".repeat(255)),
-            ok("example.com", &"a".repeat(255), Some("tag"), None),
-        );
-        check(
-            &format!("example.com/{}", "a".repeat(256)),
-            Err(E::NameTooLong),
-        );
-        check(
-            &format!("domain/{}:tag", "a".repeat(256)),
-            Err(E::NameTooLong),
-        );
+        check(&format!("example.com/{}", "a".repeat(255)), ok("example.com", &"a".repeat(255), None, None));
+        check(&format!("example.com/{}:tag", "a".repeat(255)), ok("example.com", &"a".repeat(255), Some("tag"), None));
+        check(&format!("example.com/{}", "a".repeat(256)), Err(E::NameTooLong));
+        check(&format!("domain/{}:tag", "a".repeat(256)), Err(E::NameTooLong));
         // "library/" (8 bytes) counts towards the limit.
-        check(
-            &"a".repeat(247),
-            ok(
-                "docker.io",
-                &format!("library/{}", "a".repeat(247)),
-                None,
-                None,
-            ),
-        );
+        check(&"a".repeat(247), ok("docker.io", &format!("library/{}", "a".repeat(247)), None, None));
         check(&"a".repeat(248), Err(E::NameTooLong));
         check(&format!("{}a:tag", "a/".repeat(128)), Err(E::NameTooLong));
         check(
             &format!("{}a:tag-puts-this-over-max", "a/".repeat(127)),
-            ok(
-                "docker.io",
-                &format!("{}a", "a/".repeat(127)),
-                Some("tag-puts-this-over-max"),
-                None,
-            ),
+            ok("docker.io", &format!("{}a", "a/".repeat(127)), Some("tag-puts-this-over-max"), None),
         );
         check("this_is_not_a_valid_namespace_because_its_lenth_is_greater_than_255_this_is_not_a_valid_namespace_because_its_lenth_is_greater_than_255_this_is_not_a_valid_namespace_because_its_lenth_is_greater_than_255_this_is_not_a_valid_namespace_because_its_lenth_is_greater_than_255/docker", Err(E::NameTooLong));
         // Length is checked before the digest.
-        check(
-            &format!(
-                "example.com/{}@sha256:{}",
-                "a".repeat(256),
-                "f".repeat(10 + 32)
-            ),
-            Err(E::NameTooLong),
-        );
+        check(&format!("example.com/{}@sha256:{}", "a".repeat(256), "f".repeat(10 + 32)), Err(E::NameTooLong));
     }
 
     #[test]
@@ -1509,10 +1111,7 @@ mod tests {
         check_unnormalized("test_com", ok("", "test_com", None, None));
         check_unnormalized("test.com:tag", ok("", "test.com", Some("tag"), None));
         check_unnormalized("test.com:5000", ok("", "test.com", Some("5000"), None));
-        check_unnormalized(
-            "test.com/repo:tag",
-            ok("test.com", "repo", Some("tag"), None),
-        );
+        check_unnormalized("test.com/repo:tag", ok("test.com", "repo", Some("tag"), None));
         check_unnormalized("test:5000/repo", ok("test:5000", "repo", None, None));
         check_unnormalized(
             &format!("test:5000/repo:tag@{DIGEST_F}"),
@@ -1521,54 +1120,22 @@ mod tests {
         check_unnormalized("", Err(E::NameEmpty));
         check_unnormalized(":justtag", Err(E::InvalidReferenceFormat));
         check_unnormalized(&format!("@{DIGEST_F}"), Err(E::InvalidReferenceFormat));
-        check_unnormalized(
-            &format!("repo@sha256:{}", "f".repeat(34)),
-            Err(E::DigestInvalidLength),
-        );
-        check_unnormalized(
-            &format!("validname@invaliddigest:{}", "f".repeat(64)),
-            Err(E::DigestUnsupported),
-        );
+        check_unnormalized(&format!("repo@sha256:{}", "f".repeat(34)), Err(E::DigestInvalidLength));
+        check_unnormalized(&format!("validname@invaliddigest:{}", "f".repeat(64)), Err(E::DigestUnsupported));
         check_unnormalized("Uppercase:tag", Err(E::NameContainsUppercase));
-        check_unnormalized(
-            "test:5000/Uppercase/lowercase:tag",
-            Err(E::NameContainsUppercase),
-        );
+        check_unnormalized("test:5000/Uppercase/lowercase:tag", Err(E::NameContainsUppercase));
         // The FIXME of reference_test.go: "Uppercase" is taken as a domain.
-        check_unnormalized(
-            "Uppercase/lowercase:tag",
-            ok("Uppercase", "lowercase", Some("tag"), None),
-        );
-        check_unnormalized(
-            "lowercase:Uppercase",
-            ok("", "lowercase", Some("Uppercase"), None),
-        );
-        check_unnormalized(
-            &format!("domain/{}:tag", "a".repeat(256)),
-            Err(E::NameTooLong),
-        );
+        check_unnormalized("Uppercase/lowercase:tag", ok("Uppercase", "lowercase", Some("tag"), None));
+        check_unnormalized("lowercase:Uppercase", ok("", "lowercase", Some("Uppercase"), None));
+        check_unnormalized(&format!("domain/{}:tag", "a".repeat(256)), Err(E::NameTooLong));
         check_unnormalized(
             &format!("{}a:tag-puts-this-over-max", "a/".repeat(127)),
-            ok(
-                "a",
-                &format!("{}a", "a/".repeat(126)),
-                Some("tag-puts-this-over-max"),
-                None,
-            ),
+            ok("a", &format!("{}a", "a/".repeat(126)), Some("tag-puts-this-over-max"), None),
         );
-        check_unnormalized(
-            "foo_bar.com:8080",
-            ok("", "foo_bar.com", Some("8080"), None),
-        );
-        check_unnormalized(
-            "foo/foo_bar.com:8080",
-            ok("foo", "foo_bar.com", Some("8080"), None),
-        );
+        check_unnormalized("foo_bar.com:8080", ok("", "foo_bar.com", Some("8080"), None));
+        check_unnormalized("foo/foo_bar.com:8080", ok("foo", "foo_bar.com", Some("8080"), None));
         check_unnormalized("192.168.1.1", ok("", "192.168.1.1", None, None));
-        check_unnormalized(
-            "192.168.1.1:5000/repo:5050",
-            ok("192.168.1.1:5000", "repo", Some("5050"), None),
-        );
+        check_unnormalized("192.168.1.1:5000/repo:5050", ok("192.168.1.1:5000", "repo", Some("5050"), None));
         check_unnormalized("[2001:db8::1]", Err(E::InvalidReferenceFormat));
         check_unnormalized("[2001:db8::1]:5000", Err(E::InvalidReferenceFormat));
         check_unnormalized("[::1]:5000/repo", ok("[::1]:5000", "repo", None, None));
@@ -1586,18 +1153,9 @@ mod tests {
             Ok("docker.io/library/nginx:1.25".to_owned())
         );
         assert_eq!(ImageRef::parse_named("nginx"), Err(E::NameNotCanonical));
-        assert_eq!(
-            ImageRef::parse_named("docker.io/nginx"),
-            Err(E::NameNotCanonical)
-        );
-        assert_eq!(
-            ImageRef::parse_named("index.docker.io/library/nginx"),
-            Err(E::NameNotCanonical)
-        );
-        assert_eq!(
-            ImageRef::parse_named("Nginx"),
-            lowercase_err("library/Nginx")
-        );
+        assert_eq!(ImageRef::parse_named("docker.io/nginx"), Err(E::NameNotCanonical));
+        assert_eq!(ImageRef::parse_named("index.docker.io/library/nginx"), Err(E::NameNotCanonical));
+        assert_eq!(ImageRef::parse_named("Nginx"), lowercase_err("library/Nginx"));
     }
 
     #[track_caller]
@@ -1606,28 +1164,14 @@ mod tests {
         assert_eq!(parsed.pull_ref(), pull_ref, "pull_ref of {input:?}");
         assert_eq!(parsed.normalized(), normalized, "normalized of {input:?}");
         assert_eq!(parsed.to_string(), normalized, "Display of {input:?}");
-        assert_eq!(
-            parsed.effective_tag(),
-            effective_tag,
-            "effective_tag of {input:?}"
-        );
+        assert_eq!(parsed.effective_tag(), effective_tag, "effective_tag of {input:?}");
     }
 
     #[test]
     fn pull_ref_and_normalized_forms_default_the_tag_only_without_digest() {
         let dg = DIGEST_86;
-        check_render(
-            "nginx",
-            "docker.io/library/nginx:latest",
-            "docker.io/library/nginx:latest",
-            Some("latest"),
-        );
-        check_render(
-            "nginx:1.25",
-            "docker.io/library/nginx:1.25",
-            "docker.io/library/nginx:1.25",
-            Some("1.25"),
-        );
+        check_render("nginx", "docker.io/library/nginx:latest", "docker.io/library/nginx:latest", Some("latest"));
+        check_render("nginx:1.25", "docker.io/library/nginx:1.25", "docker.io/library/nginx:1.25", Some("1.25"));
         check_render(
             &format!("nginx@{dg}"),
             &format!("docker.io/library/nginx@{dg}"),
@@ -1640,53 +1184,25 @@ mod tests {
             &format!("docker.io/library/busybox:latest@{dg}"),
             Some("latest"),
         );
-        check_render(
-            "localhost:5000/a/b:t",
-            "localhost:5000/a/b:t",
-            "localhost:5000/a/b:t",
-            Some("t"),
-        );
-        check_render(
-            "myregistry.io:443/x",
-            "myregistry.io:443/x:latest",
-            "myregistry.io:443/x:latest",
-            Some("latest"),
-        );
-        check_render(
-            "[::1]:5000/repo",
-            "[::1]:5000/repo:latest",
-            "[::1]:5000/repo:latest",
-            Some("latest"),
-        );
+        check_render("localhost:5000/a/b:t", "localhost:5000/a/b:t", "localhost:5000/a/b:t", Some("t"));
+        check_render("myregistry.io:443/x", "myregistry.io:443/x:latest", "myregistry.io:443/x:latest", Some("latest"));
+        check_render("[::1]:5000/repo", "[::1]:5000/repo:latest", "[::1]:5000/repo:latest", Some("latest"));
         check_render(
             "someuser/myapp",
             "docker.io/someuser/myapp:latest",
             "docker.io/someuser/myapp:latest",
             Some("latest"),
         );
-        check_render(
-            "foo_bar.com/app",
-            "foo_bar.com/app:latest",
-            "foo_bar.com/app:latest",
-            Some("latest"),
-        );
+        check_render("foo_bar.com/app", "foo_bar.com/app:latest", "foo_bar.com/app:latest", Some("latest"));
     }
 
     #[test]
     fn familiar_forms_strip_docker_hub_defaults() {
         let cases = [
             ("docker.io/library/redis", "redis", "redis"),
-            (
-                "docker.io/someuser/myapp:v1",
-                "someuser/myapp",
-                "someuser/myapp:v1",
-            ),
+            ("docker.io/someuser/myapp:v1", "someuser/myapp", "someuser/myapp:v1"),
             ("library/foo/bar", "library/foo/bar", "library/foo/bar"),
-            (
-                "127.0.0.1:8000/privatebase",
-                "127.0.0.1:8000/privatebase",
-                "127.0.0.1:8000/privatebase",
-            ),
+            ("127.0.0.1:8000/privatebase", "127.0.0.1:8000/privatebase", "127.0.0.1:8000/privatebase"),
             ("Foo/bar", "Foo/bar", "Foo/bar"),
         ];
         for (input, name, string) in cases {
@@ -1697,48 +1213,27 @@ mod tests {
         let shortref = format!("busybox:latest@{DIGEST_86}");
         let parsed = ImageRef::parse(&shortref).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(parsed.familiar_string(), shortref);
-        assert_eq!(
-            parsed.named_string(),
-            format!("docker.io/library/{shortref}")
-        );
+        assert_eq!(parsed.named_string(), format!("docker.io/library/{shortref}"));
     }
 
     #[test]
     fn kubelet_applies_latest_to_the_image_as_written() {
-        assert_eq!(
-            apply_default_image_tag("busybox"),
-            Ok("busybox:latest".to_owned())
-        );
-        assert_eq!(
-            apply_default_image_tag("busybox:1"),
-            Ok("busybox:1".to_owned())
-        );
+        assert_eq!(apply_default_image_tag("busybox"), Ok("busybox:latest".to_owned()));
+        assert_eq!(apply_default_image_tag("busybox:1"), Ok("busybox:1".to_owned()));
         let digested = format!("busybox@{DIGEST_86}");
         assert_eq!(apply_default_image_tag(&digested), Ok(digested.clone()));
-        assert_eq!(
-            apply_default_image_tag("Busybox"),
-            lowercase_err("library/Busybox").map(|_| String::new())
-        );
+        assert_eq!(apply_default_image_tag("Busybox"), lowercase_err("library/Busybox").map(|_| String::new()));
     }
 
     #[test]
     fn with_tag_and_with_digest_validate_their_argument() {
         let base = ImageRef::parse("test.com:8000/foo").unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(
-            base.with_tag("TAG5").map(|r| r.named_string()),
-            Ok("test.com:8000/foo:TAG5".to_owned())
-        );
+        assert_eq!(base.with_tag("TAG5").map(|r| r.named_string()), Ok("test.com:8000/foo:TAG5".to_owned()));
         assert_eq!(base.with_tag("-foo"), Err(E::TagInvalidFormat));
         let short = "sha256:1234567890098765432112345667890098765";
         let both = base.with_digest(short).and_then(|r| r.with_tag("TAG5"));
-        assert_eq!(
-            both.map(|r| r.named_string()),
-            Ok(format!("test.com:8000/foo:TAG5@{short}"))
-        );
-        assert_eq!(
-            base.with_digest("foo"),
-            Err(E::ReferenceDigestInvalidFormat)
-        );
+        assert_eq!(both.map(|r| r.named_string()), Ok(format!("test.com:8000/foo:TAG5@{short}")));
+        assert_eq!(base.with_digest("foo"), Err(E::ReferenceDigestInvalidFormat));
     }
 
     #[test]
@@ -1783,11 +1278,7 @@ mod tests {
 
     #[track_caller]
     fn check_policy(image: &str, expect: PullPolicy) {
-        assert_eq!(
-            default_pull_policy(image),
-            expect,
-            "default_pull_policy({image:?})"
-        );
+        assert_eq!(default_pull_policy(image), expect, "default_pull_policy({image:?})");
     }
 
     #[test]
@@ -1810,11 +1301,7 @@ mod tests {
 
     #[test]
     fn pull_policy_strings_round_trip() {
-        for policy in [
-            PullPolicy::Always,
-            PullPolicy::IfNotPresent,
-            PullPolicy::Never,
-        ] {
+        for policy in [PullPolicy::Always, PullPolicy::IfNotPresent, PullPolicy::Never] {
             assert_eq!(PullPolicy::parse(policy.as_str()), Some(policy));
             assert_eq!(policy.to_string(), policy.as_str());
         }
@@ -1866,11 +1353,7 @@ mod tests {
         ];
         for input in odd {
             let got = ImageRef::parse(input);
-            assert!(
-                got.is_err(),
-                "{:?} unexpectedly parsed as {got:?}",
-                shorten(input)
-            );
+            assert!(got.is_err(), "{:?} unexpectedly parsed as {got:?}", shorten(input));
             let _ = ImageRef::parse_reference(input);
             let _ = ImageRef::parse_named(input);
             let _ = validate_digest(input);
@@ -1904,21 +1387,10 @@ mod tests {
             if let Ok(parsed) = ImageRef::parse(input) {
                 accepted += 1;
                 let canonical = parsed.named_string();
-                assert_eq!(
-                    ImageRef::parse(&canonical).as_ref(),
-                    Ok(&parsed),
-                    "{input:?}"
-                );
-                assert_eq!(
-                    ImageRef::parse_named(&canonical).as_ref(),
-                    Ok(&parsed),
-                    "{input:?}"
-                );
+                assert_eq!(ImageRef::parse(&canonical).as_ref(), Ok(&parsed), "{input:?}");
+                assert_eq!(ImageRef::parse_named(&canonical).as_ref(), Ok(&parsed), "{input:?}");
                 assert!(!parsed.repository.is_empty(), "{input:?}");
-                assert_eq!(
-                    ImageRef::parse(&parsed.normalized()).map(|r| r.normalized()),
-                    Ok(parsed.normalized())
-                );
+                assert_eq!(ImageRef::parse(&parsed.normalized()).map(|r| r.normalized()), Ok(parsed.normalized()));
             }
         }
         assert!(accepted > 100, "only {accepted} accepted");

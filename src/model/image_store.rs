@@ -9,9 +9,9 @@ use std::collections::{BTreeMap, BTreeSet};
 /// State of one layer blob on a node.
 #[derive(Debug, Clone, PartialEq)]
 pub enum LayerState {
-    /// In the content store.
+    /// Fetched and unpacked.
     Present,
-    /// Being fetched by `owner`; `waiters` (owner included) need it.
+    /// Being fetched or unpacked by `owner`; `waiters` (owner included) need it.
     Downloading {
         /// The pull fetching it.
         owner: PullId,
@@ -33,18 +33,10 @@ pub struct ImageStore {
 
 impl ImageStore {
     /// The manifest a reference resolves to locally: by digest if it has one, else by `name:tag`.
-    pub fn lookup(
-        &self,
-        name: &str,
-        tag: Option<&str>,
-        digest: Option<ImageId>,
-    ) -> Option<ImageId> {
+    pub fn lookup(&self, name: &str, tag: Option<&str>, digest: Option<ImageId>) -> Option<ImageId> {
         match digest {
             Some(d) => self.images.contains(&(name.to_string(), d)).then_some(d),
-            None => self
-                .refs
-                .get(&format!("{name}:{}", tag.unwrap_or("latest")))
-                .copied(),
+            None => self.refs.get(&format!("{name}:{}", tag.unwrap_or("latest"))).copied(),
         }
     }
 
@@ -66,13 +58,7 @@ impl ImageStore {
 
     /// Marks `layer` as being fetched by `owner`.
     pub fn begin_download(&mut self, layer: LayerId, owner: PullId) {
-        self.layers.insert(
-            layer,
-            LayerState::Downloading {
-                owner,
-                waiters: vec![owner],
-            },
-        );
+        self.layers.insert(layer, LayerState::Downloading { owner, waiters: vec![owner] });
     }
 
     /// Adds `pull` to the waiters of a layer in flight. Returns false if the layer is not in flight.
@@ -86,7 +72,7 @@ impl ImageStore {
         }
     }
 
-    /// The layer arrived: it becomes present; returns who was waiting for it.
+    /// The layer is fetched and unpacked: it becomes present; returns who was waiting for it.
     pub fn finish_download(&mut self, layer: LayerId) -> Vec<PullId> {
         match self.layers.insert(layer, LayerState::Present) {
             Some(LayerState::Downloading { waiters, .. }) => waiters,
@@ -96,11 +82,7 @@ impl ImageStore {
 
     /// The owner gave up on the layer: the first other waiter (in arrival order) for which `alive` holds takes
     /// it over and is returned; with none, the layer is forgotten.
-    pub fn abandon_download(
-        &mut self,
-        layer: LayerId,
-        alive: impl Fn(PullId) -> bool,
-    ) -> Option<PullId> {
+    pub fn abandon_download(&mut self, layer: LayerId, alive: impl Fn(PullId) -> bool) -> Option<PullId> {
         let Some(LayerState::Downloading { owner, waiters }) = self.layers.get_mut(&layer) else {
             return None;
         };
@@ -120,11 +102,7 @@ impl ImageStore {
 
     /// Number of distinct manifests present.
     pub fn image_count(&self) -> usize {
-        self.images
-            .iter()
-            .map(|(_, i)| *i)
-            .collect::<BTreeSet<_>>()
-            .len()
+        self.images.iter().map(|(_, i)| *i).collect::<BTreeSet<_>>().len()
     }
 }
 
@@ -137,18 +115,10 @@ mod tests {
         let mut s = ImageStore::default();
         s.add_image("r/app", Some("latest"), ImageId(1), &[LayerId(0)]);
         assert_eq!(s.lookup("r/app", Some("latest"), None), Some(ImageId(1)));
-        assert_eq!(
-            s.lookup("r/app", None, None),
-            Some(ImageId(1)),
-            "no tag means latest"
-        );
+        assert_eq!(s.lookup("r/app", None, None), Some(ImageId(1)), "no tag means latest");
         assert_eq!(s.lookup("r/app", Some("v2"), None), None);
         assert_eq!(s.lookup("r/app", None, Some(ImageId(1))), Some(ImageId(1)));
-        assert_eq!(
-            s.lookup("r/other", None, Some(ImageId(1))),
-            None,
-            "digest lookups are per repository"
-        );
+        assert_eq!(s.lookup("r/other", None, Some(ImageId(1))), None, "digest lookups are per repository");
         assert_eq!(s.layer(LayerId(0)), Some(&LayerState::Present));
     }
 
@@ -158,10 +128,7 @@ mod tests {
         s.begin_download(LayerId(3), PullId(1));
         assert!(s.wait_for(LayerId(3), PullId(2)));
         assert!(s.wait_for(LayerId(3), PullId(3)));
-        assert_eq!(
-            s.abandon_download(LayerId(3), |p| p != PullId(2)),
-            Some(PullId(3))
-        );
+        assert_eq!(s.abandon_download(LayerId(3), |p| p != PullId(2)), Some(PullId(3)));
         assert_eq!(s.finish_download(LayerId(3)), vec![PullId(3)]);
         s.begin_download(LayerId(4), PullId(1));
         assert_eq!(s.abandon_download(LayerId(4), |_| true), None);

@@ -44,10 +44,7 @@ impl Sim {
             if i >= len {
                 break;
             }
-            if matches!(
-                self.world.pods[pod.0 as usize].containers[i],
-                ContainerState::Running(_)
-            ) {
+            if matches!(self.world.pods[pod.0 as usize].containers[i], ContainerState::Running(_)) {
                 self.world.pods[pod.0 as usize].worker.next += 1;
                 continue;
             }
@@ -76,24 +73,16 @@ impl Sim {
         let p = &self.world.pods[pod.0 as usize];
         if p.worker.failed {
             let name = format!("pod-worker/{}/{}", p.namespace, p.name);
-            let rng = self.world.pods[pod.0 as usize]
-                .worker
-                .rng
-                .get_or_insert_with(|| Box::new(self.rng.stream(&name)));
+            let rng =
+                self.world.pods[pod.0 as usize].worker.rng.get_or_insert_with(|| Box::new(self.rng.stream(&name)));
             let due = self.now + pod_worker::requeue_after_error(rng.as_mut());
-            let node = self.world.pods[pod.0 as usize]
-                .node
-                .map_or(0, |n| n.0 as usize);
+            let node = self.world.pods[pod.0 as usize].node.map_or(0, |n| n.0 as usize);
             let at = pod_worker::next_tick(due, self.world.nodes[node].sync_tick_phase);
             let w = &mut self.world.pods[pod.0 as usize].worker;
             w.generation += 1;
             let generation = w.generation;
             self.queue.push(at, Event::PodSync { pod, generation });
-        } else if p.running_at.is_none()
-            && p.containers
-                .iter()
-                .all(|c| matches!(c, ContainerState::Running(_)))
-        {
+        } else if p.running_at.is_none() && p.containers.iter().all(|c| matches!(c, ContainerState::Running(_))) {
             self.world.pods[pod.0 as usize].running_at = Some(self.now);
             self.emit(TraceKind::PodRunning { pod });
         }
@@ -113,24 +102,16 @@ impl Sim {
             Ok(r) => r,
             Err(_) => {
                 self.set_waiting(pod, i, WaitingReason::InvalidImageName);
-                self.emit(TraceKind::InvalidImageName {
-                    pod,
-                    container: i as u32,
-                });
+                self.emit(TraceKind::InvalidImageName { pod, container: i as u32 });
                 return Ensure::Failed;
             }
         };
-        let digest = reference
-            .digest
-            .as_ref()
-            .map(|d| self.world.image_by_digest.get(d).copied());
+        let digest = reference.digest.as_ref().map(|d| self.world.image_by_digest.get(d).copied());
         let node = &self.world.nodes[node_id.0 as usize];
         let present = match digest {
             Some(None) => None, // a digest no registry ever had cannot be on the node
             Some(Some(d)) => node.store.lookup(&reference.name(), None, Some(d)),
-            None => node
-                .store
-                .lookup(&reference.name(), reference.effective_tag(), None),
+            None => node.store.lookup(&reference.name(), reference.effective_tag(), None),
         };
         let should_pull = match c.pull_policy {
             PullPolicy::Never => false,
@@ -140,19 +121,12 @@ impl Sim {
         if !should_pull {
             return match present {
                 Some(image) => {
-                    self.emit(TraceKind::ImagePresent {
-                        pod,
-                        container: i as u32,
-                        image,
-                    });
+                    self.emit(TraceKind::ImagePresent { pod, container: i as u32, image });
                     Ensure::Ready(image)
                 }
                 None => {
                     self.set_waiting(pod, i, WaitingReason::ErrImageNeverPull);
-                    self.emit(TraceKind::ImageNeverPull {
-                        pod,
-                        container: i as u32,
-                    });
+                    self.emit(TraceKind::ImageNeverPull { pod, container: i as u32 });
                     Ensure::Failed
                 }
             };
@@ -161,12 +135,7 @@ impl Sim {
         if node.backoff.is_in_backoff_since_update(&key, self.now) {
             let until = node.backoff.window_end(&key).unwrap_or(self.now);
             self.set_waiting(pod, i, WaitingReason::ImagePullBackOff);
-            self.emit(TraceKind::Backoff {
-                pod,
-                container: i as u32,
-                until,
-                refused: true,
-            });
+            self.emit(TraceKind::Backoff { pod, container: i as u32, until, refused: true });
             return Ensure::Failed;
         }
         let pull = PullId(self.world.pulls.len() as u32);
@@ -217,16 +186,9 @@ impl Sim {
             }
             Err(_) => {
                 let key = (pod, self.world.pulls[pull.0 as usize].image.clone());
-                let delay = self.world.nodes[node.0 as usize]
-                    .backoff
-                    .next(key, self.now);
+                let delay = self.world.nodes[node.0 as usize].backoff.next(key, self.now);
                 self.set_waiting(pod, i, WaitingReason::ErrImagePull);
-                self.emit(TraceKind::Backoff {
-                    pod,
-                    container: i as u32,
-                    until: self.now + delay,
-                    refused: false,
-                });
+                self.emit(TraceKind::Backoff { pod, container: i as u32, until: self.now + delay, refused: false });
                 let is_init = self.world.template(pod).is_init(i);
                 let w = &mut self.world.pods[pod.0 as usize].worker;
                 w.failed = true;

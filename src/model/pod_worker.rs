@@ -47,15 +47,10 @@ mod tests {
     #[test]
     fn requeue_is_between_ten_and_fifteen_seconds() {
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
-        let delays: Vec<u64> = (0..10_000)
-            .map(|_| requeue_after_error(&mut rng).as_micros())
-            .collect();
+        let delays: Vec<u64> = (0..10_000).map(|_| requeue_after_error(&mut rng).as_micros()).collect();
         assert!(delays.iter().all(|d| (10_000_000..15_000_000).contains(d)));
         let mean = delays.iter().sum::<u64>() as f64 / delays.len() as f64;
-        assert!(
-            (mean - 12_500_000.0).abs() < 100_000.0,
-            "uniform jitter, mean {mean}"
-        );
+        assert!((mean - 12_500_000.0).abs() < 100_000.0, "uniform jitter, mean {mean}");
     }
 
     #[test]

@@ -22,11 +22,7 @@ impl<P> ImagePuller<P> {
 
     /// The parallel puller with an optional `maxParallelImagePulls`.
     pub fn parallel(limit: Option<u32>) -> Self {
-        ImagePuller {
-            limit,
-            running: 0,
-            waiting: VecDeque::new(),
-        }
+        ImagePuller { limit, running: 0, waiting: VecDeque::new() }
     }
 
     /// Offers a pull. Returns it back if it may start now; otherwise it waits its turn.

@@ -1,8 +1,9 @@
 //! The container runtime's pull (containerd): the kubelet's throttle first (registryPullQPS, TryAccept),
 //! then one manifest request to resolve the reference, then the missing layers fetched
 //! `max_concurrent_downloads` at a time (each a blob request, then a flow over the registry's egress and the
-//! node's NIC; a layer already in flight for another pull is waited for, not fetched twice), then the fetched
-//! bytes unpacked over the node's disk link. An image whose layers are all present costs only the manifest
+//! node's NIC; a layer already in flight for another pull is waited for, not fetched twice), each unpacked
+//! over the node's disk link as soon as it has arrived (containerd's unpacker applies layers while later ones
+//! download). A layer counts as present once unpacked; the pull completes when all of its layers are. An image whose layers are all present costs only the manifest
 //! request — which is what `Always` pays for an image the node already has.
 
 use super::image_store::LayerState;
@@ -20,24 +21,12 @@ impl Sim {
         let node = &mut self.world.nodes[p.node.0 as usize];
         if let Some(limiter) = node.limiter.as_mut() {
             if !limiter.try_accept(self.now) {
-                self.queue.push(
-                    self.now,
-                    Event::PullRejected {
-                        pull,
-                        failure: PullFailure::QpsExceeded,
-                    },
-                );
+                self.queue.push(self.now, Event::PullRejected { pull, failure: PullFailure::QpsExceeded });
                 return;
             }
         }
         let Some(&registry) = self.world.registry_by_host.get(&p.reference.registry) else {
-            self.queue.push(
-                self.now,
-                Event::PullRejected {
-                    pull,
-                    failure: PullFailure::NoSuchHost,
-                },
-            );
+            self.queue.push(self.now, Event::PullRejected { pull, failure: PullFailure::NoSuchHost });
             return;
         };
         self.world.pulls[pull.0 as usize].registry = Some(registry);
@@ -48,9 +37,7 @@ impl Sim {
     }
 
     fn registry_of(&self, pull: PullId) -> usize {
-        self.world.pulls[pull.0 as usize]
-            .registry
-            .map_or(0, |r| r.0 as usize)
+        self.world.pulls[pull.0 as usize].registry.map_or(0, |r| r.0 as usize)
     }
 
     pub(crate) fn on_manifest_response(&mut self, pull: PullId) {
@@ -61,21 +48,10 @@ impl Sim {
             r.stats.failed_requests += 1;
             return self.finish_pull(pull, Err(PullFailure::RegistryUnavailable));
         }
-        let resolved = r
-            .repositories
-            .get(&p.reference.repository)
-            .and_then(|repo| match &p.reference.digest {
-                Some(d) => self
-                    .world
-                    .image_by_digest
-                    .get(d)
-                    .filter(|i| repo.manifests.contains(i))
-                    .copied(),
-                None => repo
-                    .tags
-                    .get(p.reference.effective_tag().unwrap_or("latest"))
-                    .copied(),
-            });
+        let resolved = r.repositories.get(&p.reference.repository).and_then(|repo| match &p.reference.digest {
+            Some(d) => self.world.image_by_digest.get(d).filter(|i| repo.manifests.contains(i)).copied(),
+            None => repo.tags.get(p.reference.effective_tag().unwrap_or("latest")).copied(),
+        });
         let Some(image) = resolved else {
             r.stats.failed_requests += 1;
             return self.finish_pull(pull, Err(PullFailure::ManifestUnknown));
@@ -104,7 +80,7 @@ impl Sim {
         p.pending = pending;
         p.to_fetch.extend(to_fetch);
         if pending == 0 {
-            self.begin_unpack(pull);
+            self.finish_pull(pull, Ok(()));
         } else {
             self.fill_fetch_slots(pull);
         }
@@ -113,8 +89,7 @@ impl Sim {
     /// Sends blob requests until the pull has `max_concurrent_downloads` in flight.
     fn fill_fetch_slots(&mut self, pull: PullId) {
         let reg = self.registry_of(pull);
-        let max = self.world.nodes[self.world.pulls[pull.0 as usize].node.0 as usize]
-            .max_concurrent_downloads;
+        let max = self.world.nodes[self.world.pulls[pull.0 as usize].node.0 as usize].max_concurrent_downloads;
         loop {
             let p = &mut self.world.pulls[pull.0 as usize];
             if p.done || p.fetching >= max {
@@ -147,15 +122,9 @@ impl Sim {
         }
         let egress = r.egress;
         let nic = self.world.nodes[self.world.pulls[pull.0 as usize].node.0 as usize].nic;
-        let bits = self.world.spec.layers[layer.0 as usize]
-            .size_bytes
-            .saturating_mul(8);
-        let (_, reschedules) = self.world.network.start(
-            self.now,
-            &[egress, nic],
-            bits,
-            FlowPurpose::Layer { pull, layer },
-        );
+        let bits = self.world.spec.layers[layer.0 as usize].size_bytes.saturating_mul(8);
+        let (_, reschedules) =
+            self.world.network.start(self.now, &[egress, nic], bits, FlowPurpose::Layer { pull, layer });
         self.schedule_flows(reschedules);
     }
 
@@ -163,9 +132,7 @@ impl Sim {
     fn abandon_layer(&mut self, pull: PullId, layer: LayerId) {
         let node = self.world.pulls[pull.0 as usize].node;
         let pulls = &self.world.pulls;
-        let heir = self.world.nodes[node.0 as usize]
-            .store
-            .abandon_download(layer, |w| !pulls[w.0 as usize].done);
+        let heir = self.world.nodes[node.0 as usize].store.abandon_download(layer, |w| !pulls[w.0 as usize].done);
         if let Some(heir) = heir {
             self.world.pulls[heir.0 as usize].to_fetch.push_back(layer);
             self.fill_fetch_slots(heir);
@@ -178,16 +145,22 @@ impl Sim {
                 let size = self.world.spec.layers[layer.0 as usize].size_bytes;
                 let reg = self.registry_of(pull);
                 self.world.registries[reg].stats.bytes += size;
-                let node = self.world.pulls[pull.0 as usize].node;
-                let waiters = self.world.nodes[node.0 as usize]
-                    .store
-                    .finish_download(layer);
                 let owner = &mut self.world.pulls[pull.0 as usize];
                 owner.fetching -= 1;
                 owner.fetched_bytes += size;
+                let node = owner.node;
                 if !owner.done {
                     self.fill_fetch_slots(pull);
                 }
+                // containerd's unpacker applies each layer as soon as it is fetched, over the node's disk.
+                let disk = self.world.nodes[node.0 as usize].disk;
+                let purpose = FlowPurpose::Unpack { pull, layer };
+                let (_, reschedules) = self.world.network.start(self.now, &[disk], size.saturating_mul(8), purpose);
+                self.schedule_flows(reschedules);
+            }
+            FlowPurpose::Unpack { pull, layer } => {
+                let node = self.world.pulls[pull.0 as usize].node;
+                let waiters = self.world.nodes[node.0 as usize].store.finish_download(layer);
                 for w in waiters {
                     let p = &mut self.world.pulls[w.0 as usize];
                     if p.done {
@@ -195,27 +168,11 @@ impl Sim {
                     }
                     p.pending -= 1;
                     if p.pending == 0 {
-                        self.begin_unpack(w);
+                        self.finish_pull(w, Ok(()));
                     }
                 }
             }
-            FlowPurpose::Unpack { pull } => self.finish_pull(pull, Ok(())),
         }
-    }
-
-    /// All layers are present: unpack what this pull fetched over the node's disk, then finish.
-    fn begin_unpack(&mut self, pull: PullId) {
-        let p = &self.world.pulls[pull.0 as usize];
-        let bits = p.fetched_bytes.saturating_mul(8);
-        if bits == 0 {
-            return self.finish_pull(pull, Ok(()));
-        }
-        let disk = self.world.nodes[p.node.0 as usize].disk;
-        let (_, reschedules) =
-            self.world
-                .network
-                .start(self.now, &[disk], bits, FlowPurpose::Unpack { pull });
-        self.schedule_flows(reschedules);
     }
 
     /// The pull ends: record the image on success, hand queued layers on after a failure, tell the kubelet.
@@ -228,8 +185,7 @@ impl Sim {
         let result = match (result, p.image_id) {
             (Ok(()), Some(image)) => {
                 let (name, tag) = (p.reference.name(), p.reference.tag.clone());
-                let tag =
-                    tag.or_else(|| p.reference.digest.is_none().then(|| "latest".to_string()));
+                let tag = tag.or_else(|| p.reference.digest.is_none().then(|| "latest".to_string()));
                 let started = p.started.unwrap_or(p.queued);
                 let kind = TraceKind::PullCompleted {
                     pull,
@@ -239,12 +195,7 @@ impl Sim {
                     including_waiting: self.now - p.queued,
                 };
                 let layers = &self.world.spec.images[image.0 as usize].layers;
-                self.world.nodes[p.node.0 as usize].store.add_image(
-                    &name,
-                    tag.as_deref(),
-                    image,
-                    layers,
-                );
+                self.world.nodes[p.node.0 as usize].store.add_image(&name, tag.as_deref(), image, layers);
                 self.emit(kind);
                 Ok(image)
             }

@@ -63,12 +63,7 @@ pub fn run(spec: &ClusterSpec) -> RunOutput {
         processed += 1;
         sim.handle(event);
     }
-    RunOutput {
-        world: sim.world,
-        trace: sim.trace,
-        events_processed: processed,
-        end,
-    }
+    RunOutput { world: sim.world, trace: sim.trace, events_processed: processed, end }
 }
 
 impl Sim {
@@ -86,30 +81,17 @@ impl Sim {
                     .iter()
                     .map(|(path, repo)| {
                         let manifests: BTreeSet<_> = repo.tags.values().copied().collect();
-                        (
-                            path.clone(),
-                            Repository {
-                                tags: repo.tags.clone(),
-                                manifests,
-                            },
-                        )
+                        (path.clone(), Repository { tags: repo.tags.clone(), manifests })
                     })
                     .collect(),
                 down_until: SimTime::ZERO,
                 stats: Default::default(),
             })
             .collect();
-        let registry_by_host = registries
-            .iter()
-            .enumerate()
-            .map(|(i, r)| (r.host.clone(), super::spec::RegistryId(i as u32)))
-            .collect();
-        let image_by_digest: BTreeMap<_, _> = spec
-            .images
-            .iter()
-            .enumerate()
-            .map(|(i, im)| (im.digest.clone(), super::spec::ImageId(i as u32)))
-            .collect();
+        let registry_by_host =
+            registries.iter().enumerate().map(|(i, r)| (r.host.clone(), super::spec::RegistryId(i as u32))).collect();
+        let image_by_digest: BTreeMap<_, _> =
+            spec.images.iter().enumerate().map(|(i, im)| (im.digest.clone(), super::spec::ImageId(i as u32))).collect();
         let workloads = spec
             .workloads
             .iter()
@@ -138,13 +120,7 @@ impl Sim {
             network,
             spec,
         };
-        let mut sim = Sim {
-            world,
-            queue: EventQueue::new(),
-            trace: Vec::new(),
-            now: SimTime::ZERO,
-            rng,
-        };
+        let mut sim = Sim { world, queue: EventQueue::new(), trace: Vec::new(), now: SimTime::ZERO, rng };
         sim.start();
         sim
     }
@@ -157,13 +133,7 @@ impl Sim {
     /// Schedules completion events for re-rated flows.
     pub(crate) fn schedule_flows(&mut self, reschedules: Vec<Reschedule>) {
         for r in reschedules {
-            self.queue.push(
-                r.at,
-                Event::FlowDone {
-                    flow: r.flow,
-                    generation: r.generation,
-                },
-            );
+            self.queue.push(r.at, Event::FlowDone { flow: r.flow, generation: r.generation });
         }
     }
 
@@ -175,9 +145,7 @@ impl Sim {
             Event::ManifestResponse { pull } => self.on_manifest_response(pull),
             Event::BlobResponse { pull, layer } => self.on_blob_response(pull, layer),
             Event::FlowDone { flow, generation } => {
-                if let Some((purpose, reschedules)) =
-                    self.world.network.complete(self.now, flow, generation)
-                {
+                if let Some((purpose, reschedules)) = self.world.network.complete(self.now, flow, generation) {
                     self.schedule_flows(reschedules);
                     self.on_flow_done(purpose);
                 }

@@ -21,22 +21,14 @@ impl TokenBucket {
     /// A full bucket of `burst` tokens refilled at `qps` per second.
     pub fn new(qps: u32, burst: u32) -> Self {
         let burst = u64::from(burst);
-        TokenBucket {
-            qps: u64::from(qps),
-            burst,
-            micro_tokens: burst * MICRO,
-            last: SimTime::ZERO,
-        }
+        TokenBucket { qps: u64::from(qps), burst, micro_tokens: burst * MICRO, last: SimTime::ZERO }
     }
 
     fn refill(&mut self, now: SimTime) {
         let dt = now.since(self.last).as_micros();
         self.last = self.last.max(now);
         let cap = self.burst * MICRO;
-        self.micro_tokens = self
-            .micro_tokens
-            .saturating_add(dt.saturating_mul(self.qps))
-            .min(cap);
+        self.micro_tokens = self.micro_tokens.saturating_add(dt.saturating_mul(self.qps)).min(cap);
     }
 
     /// `TryAccept`: takes one token if one is free at `now`.

@@ -132,7 +132,7 @@ pub struct Pull {
     pub to_fetch: VecDeque<LayerId>,
     /// Layer requests of this pull in flight.
     pub fetching: u32,
-    /// Layers it still needs (its own and others' in flight).
+    /// Layers it still needs present (its own and others' in flight or unpacking).
     pub pending: u32,
     /// Bytes this pull downloaded.
     pub fetched_bytes: u64,
@@ -204,10 +204,12 @@ pub enum FlowPurpose {
         /// Layer.
         layer: LayerId,
     },
-    /// Unpacking the layers a pull fetched.
+    /// Unpacking a layer `pull` fetched onto the node's disk.
     Unpack {
-        /// Pull.
+        /// Owner pull.
         pull: PullId,
+        /// Layer.
+        layer: LayerId,
     },
 }
 

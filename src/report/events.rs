@@ -1,5 +1,5 @@
 //! events.jsonl: one JSON object a line, in the order things happened, each with `t_ms`, `variant`, `kind`
-//! and the names involved (pod as namespace/name, node, image as written, digest). docs/events.md lists the
+//! and the names involved (pod as namespace/name, node, image as written, digest). docs/outputs.md lists the
 //! kinds and their fields.
 
 use crate::model::trace::{NodeId, PodId, PullId, TraceKind};
@@ -39,10 +39,7 @@ impl Names<'_> {
         m.insert("pod".into(), self.0.pod_key(pod).into());
     }
     fn node(&self, m: &mut Map<String, Value>, node: NodeId) {
-        m.insert(
-            "node".into(),
-            self.0.nodes[node.0 as usize].name.clone().into(),
-        );
+        m.insert("node".into(), self.0.nodes[node.0 as usize].name.clone().into());
     }
     fn container(&self, m: &mut Map<String, Value>, pod: PodId, i: u32) {
         let c = self.0.template(pod).container(i as usize);
@@ -62,10 +59,7 @@ impl Names<'_> {
         self.pod_container(m, p.pod, p.container);
     }
     fn digest(&self, m: &mut Map<String, Value>, image: crate::model::spec::ImageId) {
-        m.insert(
-            "digest".into(),
-            self.0.spec.images[image.0 as usize].digest.clone().into(),
-        );
+        m.insert("digest".into(), self.0.spec.images[image.0 as usize].digest.clone().into());
     }
 }
 
@@ -82,10 +76,7 @@ pub fn write_jsonl(out: &mut impl Write, variant: &str, run: &RunOutput) -> std:
             TraceKind::PodCreated { pod } => {
                 names.pod(&mut m, *pod);
                 let wl = w.pods[pod.0 as usize].workload;
-                m.insert(
-                    "workload".into(),
-                    w.spec.workloads[wl.0 as usize].name.clone().into(),
-                );
+                m.insert("workload".into(), w.spec.workloads[wl.0 as usize].name.clone().into());
             }
             TraceKind::PodScheduled { pod, node } => {
                 names.pod(&mut m, *pod);
@@ -95,63 +86,28 @@ pub fn write_jsonl(out: &mut impl Write, variant: &str, run: &RunOutput) -> std:
             TraceKind::PodRunning { pod } => {
                 names.pod(&mut m, *pod);
                 let p = &w.pods[pod.0 as usize];
-                m.insert(
-                    "start_latency_ms".into(),
-                    json!((e.t - p.created).as_millis_f64()),
-                );
+                m.insert("start_latency_ms".into(), json!((e.t - p.created).as_millis_f64()));
             }
-            TraceKind::PullQueued { pull } | TraceKind::PullStarted { pull } => {
-                names.pull(&mut m, *pull)
-            }
-            TraceKind::PullCompleted {
-                pull,
-                image,
-                bytes,
-                duration,
-                including_waiting,
-            } => {
+            TraceKind::PullQueued { pull } | TraceKind::PullStarted { pull } => names.pull(&mut m, *pull),
+            TraceKind::PullCompleted { pull, image, bytes, duration, including_waiting } => {
                 names.pull(&mut m, *pull);
                 names.digest(&mut m, *image);
                 m.insert("bytes".into(), (*bytes).into());
                 m.insert("duration_ms".into(), json!(duration.as_millis_f64()));
-                m.insert(
-                    "including_waiting_ms".into(),
-                    json!(including_waiting.as_millis_f64()),
-                );
+                m.insert("including_waiting_ms".into(), json!(including_waiting.as_millis_f64()));
             }
             TraceKind::PullFailed { pull, failure } => {
                 names.pull(&mut m, *pull);
                 m.insert("reason".into(), "ErrImagePull".into());
                 m.insert("message".into(), failure.message().into());
             }
-            TraceKind::Backoff {
-                pod,
-                container,
-                until,
-                refused,
-            } => {
+            TraceKind::Backoff { pod, container, until, refused } => {
                 names.pod_container(&mut m, *pod, *container);
                 m.insert("until_ms".into(), json!(until.as_millis_f64()));
-                m.insert(
-                    "reason".into(),
-                    if *refused {
-                        "ImagePullBackOff"
-                    } else {
-                        "ErrImagePull"
-                    }
-                    .into(),
-                );
+                m.insert("reason".into(), if *refused { "ImagePullBackOff" } else { "ErrImagePull" }.into());
             }
-            TraceKind::ImagePresent {
-                pod,
-                container,
-                image,
-            }
-            | TraceKind::ContainerStarted {
-                pod,
-                container,
-                image,
-            } => {
+            TraceKind::ImagePresent { pod, container, image }
+            | TraceKind::ContainerStarted { pod, container, image } => {
                 names.pod_container(&mut m, *pod, *container);
                 names.digest(&mut m, *image);
             }
@@ -163,44 +119,23 @@ pub fn write_jsonl(out: &mut impl Write, variant: &str, run: &RunOutput) -> std:
                 names.pod_container(&mut m, *pod, *container);
                 m.insert("reason".into(), "InvalidImageName".into());
             }
-            TraceKind::TagPushed {
-                registry,
-                repository,
-                tag,
-                image,
-            } => {
-                m.insert(
-                    "registry".into(),
-                    w.registries[registry.0 as usize].host.clone().into(),
-                );
+            TraceKind::TagPushed { registry, repository, tag, image } => {
+                m.insert("registry".into(), w.registries[registry.0 as usize].host.clone().into());
                 m.insert("repository".into(), repository.clone().into());
                 m.insert("tag".into(), tag.clone().into());
                 names.digest(&mut m, *image);
             }
             TraceKind::NodeAdded { node } => names.node(&mut m, *node),
             TraceKind::RegistryDown { registry, until } => {
-                m.insert(
-                    "registry".into(),
-                    w.registries[registry.0 as usize].host.clone().into(),
-                );
+                m.insert("registry".into(), w.registries[registry.0 as usize].host.clone().into());
                 m.insert("until_ms".into(), json!(until.as_millis_f64()));
             }
             TraceKind::Scaled { workload, replicas } => {
-                m.insert(
-                    "workload".into(),
-                    w.spec.workloads[workload.0 as usize].name.clone().into(),
-                );
+                m.insert("workload".into(), w.spec.workloads[workload.0 as usize].name.clone().into());
                 m.insert("replicas".into(), (*replicas).into());
             }
-            TraceKind::ImageUpdated {
-                workload,
-                container,
-                image,
-            } => {
-                m.insert(
-                    "workload".into(),
-                    w.spec.workloads[workload.0 as usize].name.clone().into(),
-                );
+            TraceKind::ImageUpdated { workload, container, image } => {
+                m.insert("workload".into(), w.spec.workloads[workload.0 as usize].name.clone().into());
                 m.insert("container".into(), container.clone().into());
                 m.insert("image".into(), image.clone().into());
             }

@@ -20,15 +20,18 @@ pub struct VariantRun<'a> {
     pub output: &'a RunOutput,
 }
 
-/// Writes `summary.json` and `events.jsonl` for all `runs` of scenario `scenario` into `dir`.
+/// Writes `summary.json` and `events.jsonl` for all `runs` of scenario `scenario` (described by
+/// `description`) into `dir`.
 pub fn write_outputs(
     dir: &Path,
     scenario: &str,
+    description: Option<&str>,
     runs: &[VariantRun<'_>],
 ) -> std::io::Result<summary::Summary> {
     std::fs::create_dir_all(dir)?;
     let summary = summary::Summary {
         scenario: scenario.to_string(),
+        description: description.map(|d| d.trim().to_string()),
         variants: runs.iter().map(summary::VariantSummary::of).collect(),
     };
     let mut json = serde_json::to_string_pretty(&summary).map_err(std::io::Error::other)?;

@@ -30,13 +30,7 @@ impl Percentiles {
             let rank = (p * n).div_ceil(100).max(1);
             Some(values[(rank - 1) as usize] as f64 / 1000.0)
         };
-        Percentiles {
-            count: values.len(),
-            p50: at(50),
-            p90: at(90),
-            p99: at(99),
-            max: at(100),
-        }
+        Percentiles { count: values.len(), p50: at(50), p90: at(90), p99: at(99), max: at(100) }
     }
 }
 
@@ -47,10 +41,7 @@ mod tests {
     #[test]
     fn nearest_rank_on_one_to_a_hundred() {
         let p = Percentiles::of_micros((1..=100).map(|v| v * 1000).collect());
-        assert_eq!(
-            (p.p50, p.p90, p.p99, p.max),
-            (Some(50.0), Some(90.0), Some(99.0), Some(100.0))
-        );
+        assert_eq!((p.p50, p.p90, p.p99, p.max), (Some(50.0), Some(90.0), Some(99.0), Some(100.0)));
     }
 
     #[test]

@@ -14,6 +14,9 @@ use std::collections::BTreeMap;
 pub struct Summary {
     /// `metadata.name`.
     pub scenario: String,
+    /// `metadata.description`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
     /// Base first, then variants in name order.
     pub variants: Vec<VariantSummary>,
 }
@@ -120,12 +123,7 @@ impl VariantSummary {
             match &e.kind {
                 TraceKind::PullQueued { .. } => pulls.queued += 1,
                 TraceKind::PullStarted { .. } => pulls.started += 1,
-                TraceKind::PullCompleted {
-                    bytes,
-                    duration: d,
-                    including_waiting,
-                    ..
-                } => {
+                TraceKind::PullCompleted { bytes, duration: d, including_waiting, .. } => {
                     pulls.completed += 1;
                     pulls.bytes += bytes;
                     latency.push(including_waiting.as_micros());
@@ -133,10 +131,7 @@ impl VariantSummary {
                 }
                 TraceKind::PullFailed { failure, .. } => {
                     pulls.failed += 1;
-                    *pulls
-                        .failed_by_message
-                        .entry(failure.message().to_string())
-                        .or_default() += 1;
+                    *pulls.failed_by_message.entry(failure.message().to_string()).or_default() += 1;
                 }
                 TraceKind::Backoff { refused: true, .. } => pulls.back_off_refusals += 1,
                 TraceKind::PodCreated { .. } => pods.created += 1,
@@ -147,11 +142,8 @@ impl VariantSummary {
                 _ => {}
             }
         }
-        let running = |p: &crate::model::world::Pod| {
-            p.containers
-                .iter()
-                .all(|c| matches!(c, ContainerState::Running(_)))
-        };
+        let running =
+            |p: &crate::model::world::Pod| p.containers.iter().all(|c| matches!(c, ContainerState::Running(_)));
         for p in w.pods.iter().filter(|p| !p.deleted) {
             if running(p) {
                 pods.running_at_end += 1;
@@ -183,18 +175,11 @@ impl VariantSummary {
                     .iter()
                     .filter(|(_, m)| !m.is_empty())
                     .map(|(c, m)| {
-                        let by = m
-                            .iter()
-                            .map(|(img, n)| (w.spec.images[img.0 as usize].digest.clone(), *n))
-                            .collect();
+                        let by = m.iter().map(|(img, n)| (w.spec.images[img.0 as usize].digest.clone(), *n)).collect();
                         (c.clone(), by)
                     })
                     .collect();
-                let running_pods = wl
-                    .pods
-                    .iter()
-                    .filter(|p| running(&w.pods[p.0 as usize]))
-                    .count() as u64;
+                let running_pods = wl.pods.iter().filter(|p| running(&w.pods[p.0 as usize])).count() as u64;
                 let summary = WorkloadSummary {
                     replicas: wl.replicas,
                     running_pods,

@@ -44,14 +44,7 @@ fn variant(out: &mut String, v: &VariantSummary) {
         ms(l.max)
     );
     let s = &v.pod_start_latency_ms;
-    let _ = writeln!(
-        out,
-        "  pod start p50 {}  p90 {}  p99 {}  max {}",
-        ms(s.p50),
-        ms(s.p90),
-        ms(s.p99),
-        ms(s.max)
-    );
+    let _ = writeln!(out, "  pod start p50 {}  p90 {}  p99 {}  max {}", ms(s.p50), ms(s.p90), ms(s.p99), ms(s.max));
     for (host, r) in &v.registries {
         let _ = writeln!(
             out,
@@ -67,10 +60,7 @@ fn variant(out: &mut String, v: &VariantSummary) {
         let digests: Vec<String> = w
             .running_by_digest
             .iter()
-            .flat_map(|(c, m)| {
-                m.iter()
-                    .map(move |(d, n)| format!("{c}={}..:{n}", &d[..d.len().min(19)]))
-            })
+            .flat_map(|(c, m)| m.iter().map(move |(d, n)| format!("{c}={}..:{n}", &d[..d.len().min(19)])))
             .collect();
         let _ = writeln!(
             out,
@@ -78,11 +68,7 @@ fn variant(out: &mut String, v: &VariantSummary) {
             w.running_pods,
             w.replicas,
             w.max_distinct_digests,
-            if digests.is_empty() {
-                "-".to_string()
-            } else {
-                digests.join(" ")
-            }
+            if digests.is_empty() { "-".to_string() } else { digests.join(" ") }
         );
     }
     if v.workloads.len() > SHOWN {

@@ -72,9 +72,7 @@ impl fmt::Display for FieldPath {
 
 /// Whether a key would be ambiguous or unreadable written bare in a dotted path.
 fn needs_quoting(k: &str) -> bool {
-    k.is_empty()
-        || k.chars()
-            .any(|c| matches!(c, '.' | '[' | ']') || c.is_whitespace() || c.is_control())
+    k.is_empty() || k.chars().any(|c| matches!(c, '.' | '[' | ']') || c.is_whitespace() || c.is_control())
 }
 
 /// 1-based line and column.
@@ -130,20 +128,14 @@ impl SourceMap {
     /// document's top node. A text that was not valid YAML locates nothing.
     pub fn locate(&self, path: &FieldPath) -> Option<Location> {
         let mut node = self.root.as_ref()?;
-        let mut found = if path.0.is_empty() {
-            node_start(node)
-        } else {
-            None
-        };
+        let mut found = if path.0.is_empty() { node_start(node) } else { None };
         for seg in &path.0 {
             let step = match (seg, node) {
                 (PathSeg::Key(k), Node::Mapping(map)) => map
                     .iter()
                     .find(|(key, _)| key.as_str() == k)
                     .map(|(key, value)| (key.span().start().map(location), value)),
-                (PathSeg::Index(i), Node::Sequence(seq)) => {
-                    seq.get(*i).map(|item| (node_start(item), item))
-                }
+                (PathSeg::Index(i), Node::Sequence(seq)) => seq.get(*i).map(|item| (node_start(item), item)),
                 _ => None,
             };
             let Some((here, child)) = step else { break };
@@ -155,10 +147,7 @@ impl SourceMap {
 }
 
 fn location(m: &Marker) -> Location {
-    Location {
-        line: m.line(),
-        column: m.column(),
-    }
+    Location { line: m.line(), column: m.column() }
 }
 
 /// Where a node's text starts. marked-yaml marks a block mapping at the ':' after its first key,
@@ -166,11 +155,7 @@ fn location(m: &Marker) -> Location {
 fn node_start(node: &Node) -> Option<Location> {
     let own = node.span().start();
     let earliest = match node {
-        Node::Mapping(map) => map
-            .keys()
-            .filter_map(|k| k.span().start())
-            .chain(own)
-            .min_by_key(|m| m.character()),
+        Node::Mapping(map) => map.keys().filter_map(|k| k.span().start()).chain(own).min_by_key(|m| m.character()),
         Node::Sequence(_) | Node::Scalar(_) => own,
     };
     earliest.map(location)
@@ -187,20 +172,16 @@ enum Loaded {
 /// Loads the first document, whose top node may be a mapping or a sequence. marked-yaml has not
 /// been seen to panic, but a panic in it must not take the validation report down with it.
 fn load(text: &str) -> Loaded {
-    let attempt = std::panic::catch_unwind(|| {
-        match parse_yaml_with_options(0, text, LoaderOptions::default()) {
-            Err(LoadError::TopLevelMustBeMapping(_)) => {
-                let options = LoaderOptions::default().toplevel_sequence();
-                parse_yaml_with_options(0, text, options)
-            }
-            other => other,
+    let attempt = std::panic::catch_unwind(|| match parse_yaml_with_options(0, text, LoaderOptions::default()) {
+        Err(LoadError::TopLevelMustBeMapping(_)) => {
+            let options = LoaderOptions::default().toplevel_sequence();
+            parse_yaml_with_options(0, text, options)
         }
+        other => other,
     });
     match attempt {
         Ok(Ok(node)) => Loaded::Node(node),
-        Ok(Err(LoadError::UnexpectedAnchor(_) | LoadError::UnexpectedTag(_))) => {
-            Loaded::AnchorOrTag
-        }
+        Ok(Err(LoadError::UnexpectedAnchor(_) | LoadError::UnexpectedTag(_))) => Loaded::AnchorOrTag,
         Ok(Err(_)) | Err(_) => Loaded::Invalid,
     }
 }
@@ -236,10 +217,7 @@ fn strip_anchors_and_tags(text: &str) -> String {
     while i < chars.len() {
         if i == 0 || chars[i - 1] == '\n' {
             let indent = chars[i..].iter().take_while(|&&c| c == ' ').count();
-            let rest_blank = chars[i + indent..]
-                .iter()
-                .take_while(|&&c| c != '\n')
-                .all(|c| c.is_whitespace());
+            let rest_blank = chars[i + indent..].iter().take_while(|&&c| c != '\n').all(|c| c.is_whitespace());
             match state {
                 Scan::BlockScalar(parent) if rest_blank || indent > parent => {
                     i += chars[i..].iter().take_while(|&&c| c != '\n').count() + 1;
@@ -306,8 +284,8 @@ fn strip_anchors_and_tags(text: &str) -> String {
                 state = Scan::BlockScalar(line_indent);
             }
             Scan::Plain => {
-                node_may_start = matches!(c, '[' | '{' | ',')
-                    || (matches!(c, ':' | '-' | '?') && is_space(chars.get(i + 1)));
+                node_may_start =
+                    matches!(c, '[' | '{' | ',') || (matches!(c, ':' | '-' | '?') && is_space(chars.get(i + 1)));
             }
         }
         if state != Scan::Plain {
@@ -344,29 +322,18 @@ mod tests {
         check_display(FieldPath::root(), "");
         check_display(spec.clone(), "spec");
         check_display(
-            spec.key("nodePools")
-                .key("pool-a")
-                .key("kubelet")
-                .key("maxParallelImagePulls"),
+            spec.key("nodePools").key("pool-a").key("kubelet").key("maxParallelImagePulls"),
             "spec.nodePools.pool-a.kubelet.maxParallelImagePulls",
         );
+        check_display(spec.key("timeline").index(3).key("scale"), "spec.timeline[3].scale");
         check_display(
-            spec.key("timeline").index(3).key("scale"),
-            "spec.timeline[3].scale",
-        );
-        check_display(
-            spec.key("registries")
-                .key("registry.example.com")
-                .key("bandwidth"),
+            spec.key("registries").key("registry.example.com").key("bandwidth"),
             "spec.registries[\"registry.example.com\"].bandwidth",
         );
         check_display(FieldPath::root().key("a b"), "[\"a b\"]");
         check_display(FieldPath::root().key("x").key("[0]"), "x[\"[0]\"]");
         check_display(FieldPath::root().key("x").key(""), "x[\"\"]");
-        check_display(
-            FieldPath::root().key("x").key("tab\there"),
-            "x[\"tab\\there\"]",
-        );
+        check_display(FieldPath::root().key("x").key("tab\there"), "x[\"tab\\there\"]");
         check_display(FieldPath::root().key("x.\"y\""), "[\"x.\\\"y\\\"\"]");
         check_display(FieldPath::root().index(0).key("name"), "[0].name");
         check_display(FieldPath::root().key("m").index(1).index(2), "m[1][2]");
@@ -381,10 +348,7 @@ mod tests {
         assert_eq!(a.0.len(), 1, "key() and index() leave the original alone");
         assert!(a < b);
         assert_eq!(FieldPath::default(), FieldPath::root());
-        assert_eq!(
-            path(&["spec", "timeline", "3"]),
-            FieldPath::root().key("spec").key("timeline").index(3)
-        );
+        assert_eq!(path(&["spec", "timeline", "3"]), FieldPath::root().key("spec").key("timeline").index(3));
     }
 
     const SCENARIO: &str = "\
@@ -429,65 +393,21 @@ spec:
         check_locate(&map, &["apiVersion"], Some((1, 1)));
         check_locate(&map, &["metadata", "name"], Some((4, 3)));
         check_locate(&map, &["spec"], Some((5, 1)));
-        check_locate(
-            &map,
-            &["spec", "registries", "registry.example.com"],
-            Some((7, 5)),
-        );
-        check_locate(
-            &map,
-            &["spec", "registries", "registry.example.com", "latency"],
-            Some((7, 48)),
-        );
-        check_locate(
-            &map,
-            &[
-                "spec",
-                "nodePools",
-                "pool-a",
-                "kubelet",
-                "maxParallelImagePulls",
-            ],
-            Some((13, 9)),
-        );
+        check_locate(&map, &["spec", "registries", "registry.example.com"], Some((7, 5)));
+        check_locate(&map, &["spec", "registries", "registry.example.com", "latency"], Some((7, 48)));
+        check_locate(&map, &["spec", "nodePools", "pool-a", "kubelet", "maxParallelImagePulls"], Some((13, 9)));
         check_locate(&map, &["spec", "nodePools", "pool-b"], Some((14, 5)));
-        check_locate(
-            &map,
-            &["spec", "nodePools", "pool-b", "kubelet"],
-            Some((14, 24)),
-        );
-        check_locate(
-            &map,
-            &[
-                "spec",
-                "nodePools",
-                "pool-b",
-                "kubelet",
-                "maxParallelImagePulls",
-            ],
-            Some((14, 34)),
-        );
+        check_locate(&map, &["spec", "nodePools", "pool-b", "kubelet"], Some((14, 24)));
+        check_locate(&map, &["spec", "nodePools", "pool-b", "kubelet", "maxParallelImagePulls"], Some((14, 34)));
         check_locate(&map, &["spec", "timeline"], Some((15, 3)));
         // Block mapping items start at their first key, flow ones at '{', scalars at themselves.
         check_locate(&map, &["spec", "timeline", "0"], Some((16, 7)));
-        check_locate(
-            &map,
-            &["spec", "timeline", "0", "deploy", "replicas"],
-            Some((17, 31)),
-        );
+        check_locate(&map, &["spec", "timeline", "0", "deploy", "replicas"], Some((17, 31)));
         check_locate(&map, &["spec", "timeline", "1"], Some((18, 7)));
         check_locate(&map, &["spec", "timeline", "1", "scale"], Some((18, 16)));
-        check_locate(
-            &map,
-            &["spec", "timeline", "1", "scale", "replicas"],
-            Some((18, 39)),
-        );
+        check_locate(&map, &["spec", "timeline", "1", "scale", "replicas"], Some((18, 39)));
         check_locate(&map, &["spec", "timeline", "2"], Some((19, 9)));
-        check_locate(
-            &map,
-            &["spec", "timeline", "2", "scale", "replicas"],
-            Some((22, 11)),
-        );
+        check_locate(&map, &["spec", "timeline", "2", "scale", "replicas"], Some((22, 11)));
         check_locate(&map, &["spec", "timeline", "3"], Some((23, 7)));
         check_locate(&map, &["spec", "timeline", "4"], Some((24, 7)));
         check_locate(&map, &["spec", "timeline", "4", "1"], Some((24, 11)));
@@ -503,16 +423,8 @@ spec:
     fn locates_the_deepest_existing_part() {
         let map = SourceMap::new(SCENARIO);
         // Missing last key: the parent entry.
-        check_locate(
-            &map,
-            &["spec", "nodePools", "pool-a", "kubelet", "nope"],
-            Some((11, 7)),
-        );
-        check_locate(
-            &map,
-            &["spec", "nodePools", "pool-c", "count"],
-            Some((8, 3)),
-        );
+        check_locate(&map, &["spec", "nodePools", "pool-a", "kubelet", "nope"], Some((11, 7)));
+        check_locate(&map, &["spec", "nodePools", "pool-c", "count"], Some((8, 3)));
         // Index past the end, index into a mapping, key into a sequence, into a scalar.
         check_locate(&map, &["spec", "timeline", "9"], Some((15, 3)));
         check_locate(&map, &["spec", "nodePools", "0"], Some((8, 3)));
@@ -575,11 +487,7 @@ spec:
         ] {
             let map = SourceMap::new(text);
             for segs in [&[][..], &["spec"], &["a"], &["0"], &["this is not yaml"]] {
-                assert_eq!(
-                    map.locate(&path(segs)),
-                    None,
-                    "text {text:?}, path {segs:?}"
-                );
+                assert_eq!(map.locate(&path(segs)), None, "text {text:?}, path {segs:?}");
             }
         }
     }
@@ -610,16 +518,8 @@ spec:
         let map = SourceMap::new(text);
         check_locate(&map, &["defaults", "maxParallelImagePulls"], Some((2, 3)));
         // An alias is a plain scalar here, so a path through it stops at its key.
-        check_locate(
-            &map,
-            &["spec", "nodePools", "a", "kubelet", "maxParallelImagePulls"],
-            Some((6, 7)),
-        );
-        check_locate(
-            &map,
-            &["spec", "nodePools", "b", "kubelet", "serializeImagePulls"],
-            Some((10, 9)),
-        );
+        check_locate(&map, &["spec", "nodePools", "a", "kubelet", "maxParallelImagePulls"], Some((6, 7)));
+        check_locate(&map, &["spec", "nodePools", "b", "kubelet", "serializeImagePulls"], Some((10, 9)));
         check_locate(&map, &["spec", "nodePools", "c", "count"], Some((11, 9)));
         check_locate(&map, &["spec", "nodePools", "c", "name"], Some((11, 44)));
         check_locate(&map, &["spec", "images", "0", "size"], Some((13, 24)));
@@ -650,10 +550,7 @@ spec:
         check_strip("u: http://h/?a=1&b=2!", "u: http://h/?a=1&b=2!");
         check_strip("s: 'it''s &x' # &c\nt: &y 1", "s: 'it''s &x' # &c\nt:    1");
         check_strip("s: \"q \\\" &x\"\nt: *y", "s: \"q \\\" &x\"\nt: _y");
-        check_strip(
-            "s: |\n  &x\n\n  *y\nt: &z 1\n",
-            "s: |\n  &x\n\n  *y\nt:    1\n",
-        );
+        check_strip("s: |\n  &x\n\n  *y\nt: &z 1\n", "s: |\n  &x\n\n  *y\nt:    1\n");
         check_strip("s: >-\n    !x\nt: !y 1", "s: >-\n    !x\nt:    1");
         check_strip("p: say \"hi\" &x", "p: say \"hi\"   ");
         check_strip("é: &ü 1\nb: *ü", "é:    1\nb: _ü");
@@ -661,9 +558,7 @@ spec:
 
     #[test]
     fn odd_texts_never_panic() {
-        let alphabet: Vec<char> = "ab :-?\n\n  \t[]{},'\"#&*!|><%@`.~0\r\u{feff}é"
-            .chars()
-            .collect();
+        let alphabet: Vec<char> = "ab :-?\n\n  \t[]{},'\"#&*!|><%@`.~0\r\u{feff}é".chars().collect();
         let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
         let mut next = move || {
             x ^= x << 13;
@@ -671,27 +566,17 @@ spec:
             x ^= x << 17;
             x
         };
-        let paths = [
-            path(&[]),
-            path(&["a"]),
-            path(&["a", "0"]),
-            path(&["0", "b", "a"]),
-        ];
+        let paths = [path(&[]), path(&["a"]), path(&["a", "0"]), path(&["0", "b", "a"])];
         for _ in 0..20_000 {
             let len = (next() % 24) as usize;
-            let text: String = (0..len)
-                .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
-                .collect();
+            let text: String = (0..len).map(|_| alphabet[(next() % alphabet.len() as u64) as usize]).collect();
             let map = SourceMap::new(&text);
             for p in &paths {
                 if let Some(l) = map.locate(p) {
                     assert!(l.line >= 1 && l.column >= 1, "{text:?} {p}: {l}");
                 }
             }
-            assert_eq!(
-                strip_anchors_and_tags(&text).chars().count(),
-                text.chars().count()
-            );
+            assert_eq!(strip_anchors_and_tags(&text).chars().count(), text.chars().count());
         }
     }
 }

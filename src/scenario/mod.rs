@@ -12,9 +12,7 @@ mod resolve;
 pub mod units;
 
 pub use error::{Diagnostic, ScenarioError};
-pub use resolve::{
-    Problem, MAX_LATENCY_US, MAX_LAYERS_PER_IMAGE, MAX_NODES, MAX_PODS, MAX_TIMELINE,
-};
+pub use resolve::{Problem, MAX_LATENCY_US, MAX_LAYERS_PER_IMAGE, MAX_NODES, MAX_PODS, MAX_TIMELINE};
 
 use crate::model::spec::ClusterSpec;
 use location::{FieldPath, SourceMap};
@@ -52,10 +50,7 @@ pub struct Scenario {
 /// Reads and validates the scenario at `path`.
 pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
     let file = path.display().to_string();
-    let io = |source| ScenarioError::Io {
-        file: file.clone(),
-        source,
-    };
+    let io = |source| ScenarioError::Io { file: file.clone(), source };
     let len = std::fs::metadata(path).map_err(io)?.len();
     if len > MAX_FILE_BYTES {
         return Err(ScenarioError::Invalid(vec![Diagnostic {
@@ -96,25 +91,18 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
         ));
     }
     if raw.kind != "Scenario" {
-        problems.push(diag(
-            FieldPath::root().key("kind"),
-            None,
-            format!("expected Scenario, got {:?}", raw.kind),
-        ));
+        problems.push(diag(FieldPath::root().key("kind"), None, format!("expected Scenario, got {:?}", raw.kind)));
     }
     let name = raw.metadata.name.clone();
     if name.is_empty()
         || name.len() > 100
-        || !name
-            .bytes()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
+        || !name.bytes().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
         || name.starts_with('.')
     {
         problems.push(diag(
             FieldPath::root().key("metadata").key("name"),
             None,
-            "expected a name of letters, digits, '-', '_' or '.' (it names the report folder)"
-                .to_string(),
+            "expected a name of letters, digits, '-', '_' or '.' (it names the report folder)".to_string(),
         ));
     }
     let spec_path = FieldPath::root().key("spec");
@@ -122,51 +110,35 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
     // Problems of the base spec, reported once: a variant that inherits one does not repeat it.
     let mut base_problems = Vec::new();
     match resolve::resolve_spec(&raw.spec, &spec_path) {
-        Ok(spec) => variants.push(Variant {
-            name: BASE_VARIANT.to_string(),
-            spec,
-        }),
+        Ok(spec) => variants.push(Variant { name: BASE_VARIANT.to_string(), spec }),
         Err(ps) => {
-            problems.extend(
-                ps.iter()
-                    .map(|p| diag(p.path.clone(), None, p.message.clone())),
-            );
+            problems.extend(ps.iter().map(|p| diag(p.path.clone(), None, p.message.clone())));
             base_problems = ps;
         }
     }
     if !raw.spec.variants.is_empty() {
         // The spec as plain data, for merge patches.
-        let base = spec_value(text)
-            .map_err(|e| ScenarioError::Invalid(vec![diag(spec_path.clone(), None, e)]))?;
+        let base = spec_value(text).map_err(|e| ScenarioError::Invalid(vec![diag(spec_path.clone(), None, e)]))?;
         for (vname, patch) in &raw.spec.variants {
             let vpath = spec_path.key("variants").key(vname);
             if vname == BASE_VARIANT
                 || vname.is_empty()
-                || !vname
-                    .bytes()
-                    .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
+                || vname.len() > 63
+                || !vname.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
             {
                 problems.push(diag(
                     vpath.clone(),
                     None,
-                    "variant names are letters, digits, '-' or '_', and not \"base\"".to_string(),
+                    "variant names are 1-63 letters, digits, '-' or '_', and not \"base\"".to_string(),
                 ));
                 continue;
             }
             if !patch.is_object() {
-                problems.push(diag(
-                    vpath.clone(),
-                    None,
-                    "expected a map: a merge patch over spec".to_string(),
-                ));
+                problems.push(diag(vpath.clone(), None, "expected a map: a merge patch over spec".to_string()));
                 continue;
             }
             if patch.get("variants").is_some() {
-                problems.push(diag(
-                    vpath.key("variants"),
-                    None,
-                    "a variant cannot define variants".to_string(),
-                ));
+                problems.push(diag(vpath.key("variants"), None, "a variant cannot define variants".to_string()));
                 continue;
             }
             let mut merged = base.clone();
@@ -183,56 +155,31 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
                     } else {
                         prefix(&spec_path, &path)
                     };
-                    problems.push(Diagnostic {
-                        path: prefix(&spec_path, &path),
-                        ..diag(at, Some(vname), inner)
-                    });
+                    problems.push(Diagnostic { path: prefix(&spec_path, &path), ..diag(at, Some(vname), inner) });
                     continue;
                 }
             };
             match resolve::resolve_spec(&raw_spec, &spec_path) {
-                Ok(spec) => variants.push(Variant {
-                    name: vname.clone(),
-                    spec,
-                }),
-                Err(ps) => {
-                    problems.extend(ps.into_iter().filter(|p| !base_problems.contains(p)).map(
-                        |p| {
-                            let rel = FieldPath(p.path.0[1..].to_vec());
-                            let at = if exists(patch, &rel) {
-                                prefix(&vpath, &rel)
-                            } else {
-                                p.path.clone()
-                            };
-                            Diagnostic {
-                                path: p.path,
-                                ..diag(at, Some(vname), p.message)
-                            }
-                        },
-                    ))
-                }
+                Ok(spec) => variants.push(Variant { name: vname.clone(), spec }),
+                Err(ps) => problems.extend(ps.into_iter().filter(|p| !base_problems.contains(p)).map(|p| {
+                    let rel = FieldPath(p.path.0[1..].to_vec());
+                    let at = if exists(patch, &rel) { prefix(&vpath, &rel) } else { p.path.clone() };
+                    Diagnostic { path: p.path, ..diag(at, Some(vname), p.message) }
+                })),
             }
         }
     }
     if !problems.is_empty() {
         return Err(ScenarioError::Invalid(problems));
     }
-    Ok(Scenario {
-        name,
-        description: raw.metadata.description,
-        source: text.to_string(),
-        variants,
-    })
+    Ok(Scenario { name, description: raw.metadata.description, source: text.to_string(), variants })
 }
 
 /// `spec` of the file as JSON, without `variants`.
 fn spec_value(text: &str) -> Result<serde_json::Value, String> {
-    let doc: serde_yaml::Value = serde_yaml::from_str(text).map_err(|e| e.to_string())?;
-    let mut v = serde_json::to_value(doc).map_err(|e| format!("map keys must be strings: {e}"))?;
-    let spec = v
-        .get_mut("spec")
-        .map(serde_json::Value::take)
-        .unwrap_or_default();
+    // Straight to JSON, so that keys keep their text as written (a tag `1.10` stays "1.10", as in the base).
+    let mut v: serde_json::Value = serde_yaml::from_str(text).map_err(|e| e.to_string())?;
+    let spec = v.get_mut("spec").map(serde_json::Value::take).unwrap_or_default();
     let mut spec = spec;
     if let Some(m) = spec.as_object_mut() {
         m.remove("variants");
@@ -255,10 +202,7 @@ fn strip_nulls(v: &mut serde_json::Value) {
 }
 
 fn yaml_error(file: &str, e: &serde_yaml::Error) -> Diagnostic {
-    let location = e.location().map(|l| location::Location {
-        line: l.line(),
-        column: l.column(),
-    });
+    let location = e.location().map(|l| location::Location { line: l.line(), column: l.column() });
     let mut message = e.to_string();
     // serde_yaml puts " at line L column C" after the problem; the location is printed in front
     // instead. Any other position (e.g. where an unclosed flow sequence or quote started) stays.
@@ -268,13 +212,7 @@ fn yaml_error(file: &str, e: &serde_yaml::Error) -> Diagnostic {
             message.replace_range(i..i + at.len(), "");
         }
     }
-    Diagnostic {
-        file: file.to_string(),
-        location,
-        path: FieldPath::root(),
-        variant: None,
-        message,
-    }
+    Diagnostic { file: file.to_string(), location, path: FieldPath::root(), variant: None, message }
 }
 
 fn json_path(p: &serde_path_to_error::Path) -> FieldPath {

@@ -51,11 +51,7 @@ pub(crate) struct RawScenario {
 
 /// `metadata`.
 #[derive(Debug, Deserialize)]
-#[serde(
-    deny_unknown_fields,
-    rename_all = "camelCase",
-    expecting = "a map with name and an optional description"
-)]
+#[serde(deny_unknown_fields, rename_all = "camelCase", expecting = "a map with name and an optional description")]
 pub(crate) struct RawMetadata {
     pub(crate) name: String,
     #[serde(default)]
@@ -104,9 +100,7 @@ impl<'de> Deserialize<'de> for RawLayer {
         impl<'de> Visitor<'de> for V {
             type Value = RawLayer;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(
-                    "a layer size such as 120MiB, or a map with size and an optional digest",
-                )
+                f.write_str("a layer size such as 120MiB, or a map with size and an optional digest")
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<RawLayer, E> {
                 Ok(RawLayer::Size(Quantity(v.to_string())))
@@ -121,8 +115,7 @@ impl<'de> Deserialize<'de> for RawLayer {
                 Ok(RawLayer::Size(Quantity(v.to_string())))
             }
             fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<RawLayer, A::Error> {
-                RawLayerFull::deserialize(de::value::MapAccessDeserializer::new(map))
-                    .map(RawLayer::Full)
+                RawLayerFull::deserialize(de::value::MapAccessDeserializer::new(map)).map(RawLayer::Full)
             }
         }
         d.deserialize_any(V)
@@ -166,9 +159,7 @@ where
         }
         fn visit_str<E: de::Error>(self, v: &str) -> Result<String, E> {
             if self.0.contains_key(v) {
-                Err(E::custom(format_args!(
-                    "duplicate key {v:?}: each name may appear only once"
-                )))
+                Err(E::custom(format_args!("duplicate key {v:?}: each name may appear only once")))
             } else {
                 Ok(v.to_string())
             }
@@ -190,8 +181,7 @@ impl Visitor<'_> for Whole {
         Ok(v)
     }
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<i64, E> {
-        i64::try_from(v)
-            .map_err(|_| E::invalid_value(de::Unexpected::Unsigned(v), &"a smaller whole number"))
+        i64::try_from(v).map_err(|_| E::invalid_value(de::Unexpected::Unsigned(v), &"a smaller whole number"))
     }
 }
 
@@ -221,11 +211,7 @@ fn opt_whole<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
 
 /// `{size, digest}` form of a layer.
 #[derive(Debug, Deserialize)]
-#[serde(
-    deny_unknown_fields,
-    rename_all = "camelCase",
-    expecting = "a map with size and an optional digest"
-)]
+#[serde(deny_unknown_fields, rename_all = "camelCase", expecting = "a map with size and an optional digest")]
 pub(crate) struct RawLayerFull {
     pub(crate) size: Quantity,
     #[serde(default)]
@@ -234,11 +220,7 @@ pub(crate) struct RawLayerFull {
 
 /// An image manifest.
 #[derive(Debug, Deserialize)]
-#[serde(
-    deny_unknown_fields,
-    rename_all = "camelCase",
-    expecting = "a map with layers and an optional digest"
-)]
+#[serde(deny_unknown_fields, rename_all = "camelCase", expecting = "a map with layers and an optional digest")]
 pub(crate) struct RawImage {
     pub(crate) layers: Vec<String>,
     #[serde(default)]
@@ -263,11 +245,7 @@ pub(crate) struct RawRegistry {
 
 /// A repository.
 #[derive(Debug, Deserialize)]
-#[serde(
-    deny_unknown_fields,
-    rename_all = "camelCase",
-    expecting = "a map with tags"
-)]
+#[serde(deny_unknown_fields, rename_all = "camelCase", expecting = "a map with tags")]
 pub(crate) struct RawRepository {
     #[serde(default, deserialize_with = "unique_keys")]
     pub(crate) tags: BTreeMap<String, String>,
@@ -305,11 +283,7 @@ pub(crate) struct RawNodePool {
 pub(crate) struct RawKubelet {
     #[serde(default)]
     pub(crate) serialize_image_pulls: Option<bool>,
-    #[serde(
-        default,
-        rename = "maxParallelImagePulls",
-        deserialize_with = "opt_whole"
-    )]
+    #[serde(default, rename = "maxParallelImagePulls", deserialize_with = "opt_whole")]
     pub(crate) max_parallel_image_pulls: Option<i64>,
     #[serde(default, rename = "registryPullQPS", deserialize_with = "opt_whole")]
     pub(crate) registry_pull_qps: Option<i64>,
@@ -340,11 +314,7 @@ pub(crate) struct RawWorkload {
 
 /// `template`.
 #[derive(Debug, Deserialize)]
-#[serde(
-    deny_unknown_fields,
-    rename_all = "camelCase",
-    expecting = "a map with spec and an optional metadata"
-)]
+#[serde(deny_unknown_fields, rename_all = "camelCase", expecting = "a map with spec and an optional metadata")]
 pub(crate) struct RawTemplate {
     /// Accepted so that templates can be pasted from manifests; labels do not affect pulling.
     #[serde(default)]
@@ -355,11 +325,7 @@ pub(crate) struct RawTemplate {
 
 /// A pod spec: only what pulling needs.
 #[derive(Debug, Deserialize)]
-#[serde(
-    deny_unknown_fields,
-    rename_all = "camelCase",
-    expecting = "a map with containers and optional initContainers"
-)]
+#[serde(deny_unknown_fields, rename_all = "camelCase", expecting = "a map with containers and optional initContainers")]
 pub(crate) struct RawPodSpec {
     #[serde(default)]
     pub(crate) init_containers: Vec<RawContainer>,
@@ -404,11 +370,7 @@ pub(crate) struct RawTimelineEntry {
 
 /// `pushTag`.
 #[derive(Debug, Deserialize)]
-#[serde(
-    deny_unknown_fields,
-    rename_all = "camelCase",
-    expecting = "a map with image and manifest"
-)]
+#[serde(deny_unknown_fields, rename_all = "camelCase", expecting = "a map with image and manifest")]
 pub(crate) struct RawPushTag {
     pub(crate) image: String,
     pub(crate) manifest: String,
@@ -416,11 +378,7 @@ pub(crate) struct RawPushTag {
 
 /// `scale`.
 #[derive(Debug, Deserialize)]
-#[serde(
-    deny_unknown_fields,
-    rename_all = "camelCase",
-    expecting = "a map with workload and replicas"
-)]
+#[serde(deny_unknown_fields, rename_all = "camelCase", expecting = "a map with workload and replicas")]
 pub(crate) struct RawScale {
     pub(crate) workload: String,
     #[serde(deserialize_with = "whole")]
@@ -443,11 +401,7 @@ pub(crate) struct RawSetImage {
 
 /// `addNodes`.
 #[derive(Debug, Deserialize)]
-#[serde(
-    deny_unknown_fields,
-    rename_all = "camelCase",
-    expecting = "a map with pool and count"
-)]
+#[serde(deny_unknown_fields, rename_all = "camelCase", expecting = "a map with pool and count")]
 pub(crate) struct RawAddNodes {
     pub(crate) pool: String,
     #[serde(deserialize_with = "whole")]
@@ -456,11 +410,7 @@ pub(crate) struct RawAddNodes {
 
 /// `registryOutage`.
 #[derive(Debug, Deserialize)]
-#[serde(
-    deny_unknown_fields,
-    rename_all = "camelCase",
-    expecting = "a map with registry and duration"
-)]
+#[serde(deny_unknown_fields, rename_all = "camelCase", expecting = "a map with registry and duration")]
 pub(crate) struct RawRegistryOutage {
     pub(crate) registry: String,
     pub(crate) duration: Quantity,

@@ -37,10 +37,7 @@ struct Problems(Vec<Problem>);
 
 impl Problems {
     fn add(&mut self, path: &FieldPath, message: impl Into<String>) {
-        self.0.push(Problem {
-            path: path.clone(),
-            message: message.into(),
-        });
+        self.0.push(Problem { path: path.clone(), message: message.into() });
     }
 }
 
@@ -63,6 +60,7 @@ pub(crate) fn resolve_spec(raw: &RawSpec, at: &FieldPath) -> Result<ClusterSpec,
     // Layers.
     let mut layers = Vec::new();
     let mut layer_ids = BTreeMap::new();
+    let mut seen_layer_digests: BTreeMap<String, String> = BTreeMap::new();
     for (name, l) in &raw.layers {
         let path = at.key("layers").key(name);
         let (size, digest) = match l {
@@ -76,12 +74,15 @@ pub(crate) fn resolve_spec(raw: &RawSpec, at: &FieldPath) -> Result<ClusterSpec,
         if let Some(d) = &digest {
             check_digest(&mut p, &path.key("digest"), d);
         }
+        if !valid_object_name(name) {
+            p.add(&path, OBJECT_NAME_RULE);
+        }
+        let digest = digest.unwrap_or_else(|| layer_digest(name));
+        if let Some(other) = seen_layer_digests.insert(digest.clone(), name.clone()) {
+            p.add(&path.key("digest"), format!("digest {digest} is also the digest of layer {other:?}"));
+        }
         layer_ids.insert(name.clone(), LayerId(layers.len() as u32));
-        layers.push(LayerSpec {
-            name: name.clone(),
-            digest: digest.unwrap_or_else(|| layer_digest(name)),
-            size_bytes,
-        });
+        layers.push(LayerSpec { name: name.clone(), digest, size_bytes });
     }
 
     // Images.
@@ -90,14 +91,14 @@ pub(crate) fn resolve_spec(raw: &RawSpec, at: &FieldPath) -> Result<ClusterSpec,
     let mut seen_digests: BTreeMap<String, String> = BTreeMap::new();
     for (name, im) in &raw.images {
         let path = at.key("images").key(name);
+        if !valid_object_name(name) {
+            p.add(&path, OBJECT_NAME_RULE);
+        }
         if im.layers.is_empty() {
             p.add(&path.key("layers"), "expected at least one layer");
         }
         if im.layers.len() > MAX_LAYERS_PER_IMAGE {
-            p.add(
-                &path.key("layers"),
-                format!("at most {MAX_LAYERS_PER_IMAGE} layers per image"),
-            );
+            p.add(&path.key("layers"), format!("at most {MAX_LAYERS_PER_IMAGE} layers per image"));
         }
         let mut ids = Vec::new();
         for (i, l) in im.layers.iter().enumerate() {
@@ -109,15 +110,8 @@ pub(crate) fn resolve_spec(raw: &RawSpec, at: &FieldPath) -> Result<ClusterSpec,
                 ),
             }
         }
-        let descriptors: Vec<(&str, u64)> = ids
-            .iter()
-            .map(|id| {
-                (
-                    layers[id.0 as usize].digest.as_str(),
-                    layers[id.0 as usize].size_bytes,
-                )
-            })
-            .collect();
+        let descriptors: Vec<(&str, u64)> =
+            ids.iter().map(|id| (layers[id.0 as usize].digest.as_str(), layers[id.0 as usize].size_bytes)).collect();
         let digest = match &im.digest {
             Some(d) => {
                 check_digest(&mut p, &path.key("digest"), d);
@@ -126,17 +120,10 @@ pub(crate) fn resolve_spec(raw: &RawSpec, at: &FieldPath) -> Result<ClusterSpec,
             None => manifest_digest(name, &descriptors),
         };
         if let Some(other) = seen_digests.insert(digest.clone(), name.clone()) {
-            p.add(
-                &path.key("digest"),
-                format!("digest {digest} is also the digest of image {other:?}"),
-            );
+            p.add(&path.key("digest"), format!("digest {digest} is also the digest of image {other:?}"));
         }
         image_ids.insert(name.clone(), ImageId(images.len() as u32));
-        images.push(ImageSpec {
-            name: name.clone(),
-            digest,
-            layers: ids,
-        });
+        images.push(ImageSpec { name: name.clone(), digest, layers: ids });
     }
 
     // Registries.
@@ -168,11 +155,7 @@ pub(crate) fn resolve_spec(raw: &RawSpec, at: &FieldPath) -> Result<ClusterSpec,
             let rpath = path.key("repositories").key(repo);
             // Under a host that is not one, every repository would look wrong too: check the path
             // under a stand-in host, so that the host's problem is reported once.
-            let check_host = if host_ok {
-                host.as_str()
-            } else {
-                "registry.example.com"
-            };
+            let check_host = if host_ok { host.as_str() } else { "registry.example.com" };
             match ImageRef::parse(&format!("{check_host}/{repo}")) {
                 Ok(parsed) if parsed.registry == check_host && parsed.repository == *repo && parsed.tag.is_none() => {}
                 Ok(parsed) => p.add(
@@ -188,19 +171,13 @@ pub(crate) fn resolve_spec(raw: &RawSpec, at: &FieldPath) -> Result<ClusterSpec,
             for (tag, image) in &rr.tags {
                 let tpath = rpath.key("tags").key(tag);
                 if !valid_tag(tag) {
-                    p.add(
-                        &tpath,
-                        "invalid tag: expected [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}",
-                    );
+                    p.add(&tpath, "invalid tag: expected [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}");
                 }
                 match image_ids.get(image) {
                     Some(id) => {
                         tags.insert(tag.clone(), *id);
                     }
-                    None => p.add(
-                        &tpath,
-                        format!("unknown image {image:?}; known: {}", list(image_ids.keys())),
-                    ),
+                    None => p.add(&tpath, format!("unknown image {image:?}; known: {}", list(image_ids.keys()))),
                 }
             }
             repositories.insert(repo.clone(), RepositorySpec { tags });
@@ -226,9 +203,9 @@ pub(crate) fn resolve_spec(raw: &RawSpec, at: &FieldPath) -> Result<ClusterSpec,
         let count = bounded(&mut p, &path.key("count"), np.count, 0, MAX_NODES);
         total_nodes += count;
         let kubelet = resolve_kubelet(&mut p, &path, &np.kubelet);
-        let max_concurrent_downloads = np.max_concurrent_downloads.map_or(3, |v| {
-            bounded(&mut p, &path.key("maxConcurrentDownloads"), v, 1, 1_000) as u32
-        });
+        let max_concurrent_downloads = np
+            .max_concurrent_downloads
+            .map_or(3, |v| bounded(&mut p, &path.key("maxConcurrentDownloads"), v, 1, 1_000) as u32);
         let mut preloaded = Vec::new();
         for (i, r) in np.preloaded.iter().enumerate() {
             let ppath = path.key("preloaded").index(i);
@@ -256,29 +233,18 @@ pub(crate) fn resolve_spec(raw: &RawSpec, at: &FieldPath) -> Result<ClusterSpec,
     for (name, w) in &raw.workloads {
         let path = at.key("workloads").key(name);
         if !valid_name(name) {
-            p.add(
-                &path,
-                "workload names are lowercase letters, digits and '-'",
-            );
+            p.add(&path, "workload names are lowercase letters, digits and '-'");
         }
         let namespace = w.namespace.clone().unwrap_or_else(|| "default".to_string());
         if !valid_name(&namespace) {
-            p.add(
-                &path.key("namespace"),
-                "namespaces are lowercase letters, digits and '-'",
-            );
+            p.add(&path.key("namespace"), "namespaces are lowercase letters, digits and '-'");
         }
         let (kind, replicas, pod_spec, spec_path) = match w.kind.as_str() {
             "Deployment" => {
                 if w.spec.is_some() {
-                    p.add(
-                        &path.key("spec"),
-                        "a Deployment has template.spec, not spec",
-                    );
+                    p.add(&path.key("spec"), "a Deployment has template.spec, not spec");
                 }
-                let replicas = w.replicas.map_or(1, |r| {
-                    bounded(&mut p, &path.key("replicas"), r, 0, MAX_PODS)
-                });
+                let replicas = w.replicas.map_or(1, |r| bounded(&mut p, &path.key("replicas"), r, 0, MAX_PODS));
                 if w.template.is_none() {
                     p.add(&path, "a Deployment needs template.spec.containers");
                 }
@@ -302,33 +268,36 @@ pub(crate) fn resolve_spec(raw: &RawSpec, at: &FieldPath) -> Result<ClusterSpec,
                 (WorkloadKind::Pod, 1, w.spec.as_ref(), path.key("spec"))
             }
             other => {
-                p.add(
-                    &path.key("kind"),
-                    format!("expected Deployment or Pod, got {other:?}"),
-                );
+                p.add(&path.key("kind"), format!("expected Deployment or Pod, got {other:?}"));
                 (WorkloadKind::Pod, 0, None, path.clone())
             }
         };
-        let template = pod_spec
-            .map(|s| resolve_pod_spec(&mut p, &spec_path, s))
-            .unwrap_or_default();
+        let template = pod_spec.map(|s| resolve_pod_spec(&mut p, &spec_path, s)).unwrap_or_default();
         peak_pods.insert(name.clone(), replicas);
         workload_ids.insert(name.clone(), WorkloadId(workloads.len() as u32));
-        workloads.push(WorkloadSpec {
-            name: name.clone(),
-            namespace,
-            kind,
-            replicas: replicas as u32,
-            template,
+        workloads.push(WorkloadSpec { name: name.clone(), namespace, kind, replicas: replicas as u32, template });
+    }
+    // A bare Pod is named after its workload; a Deployment's pods are <name>-<ordinal>. They must not collide.
+    for pod in workloads.iter().filter(|w| w.kind == WorkloadKind::Pod) {
+        let clash = workloads.iter().find(|d| {
+            d.kind == WorkloadKind::Deployment
+                && d.namespace == pod.namespace
+                && pod.name.strip_prefix(&format!("{}-", d.name)).is_some_and(|n| n.bytes().all(|c| c.is_ascii_digit()))
         });
+        if let Some(d) = clash {
+            p.add(
+                &at.key("workloads").key(&pod.name),
+                format!(
+                    "Pod {:?} would have the same name as a pod of Deployment {:?} in namespace {:?}",
+                    pod.name, d.name, d.namespace
+                ),
+            );
+        }
     }
 
     // Timeline.
     if raw.timeline.len() > MAX_TIMELINE {
-        p.add(
-            &at.key("timeline"),
-            format!("at most {MAX_TIMELINE} timeline entries"),
-        );
+        p.add(&at.key("timeline"), format!("at most {MAX_TIMELINE} timeline entries"));
     }
     let mut timeline = Vec::new();
     for (i, e) in raw.timeline.iter().enumerate().take(MAX_TIMELINE) {
@@ -351,10 +320,7 @@ pub(crate) fn resolve_spec(raw: &RawSpec, at: &FieldPath) -> Result<ClusterSpec,
             e.registry_outage.is_some(),
         ];
         if actions.iter().filter(|x| **x).count() != 1 {
-            p.add(
-                &path,
-                "expected exactly one action: pushTag, scale, setImage, addNodes or registryOutage",
-            );
+            p.add(&path, "expected exactly one action: pushTag, scale, setImage, addNodes or registryOutage");
             continue;
         }
         let action = if let Some(a) = &e.push_tag {
@@ -363,16 +329,15 @@ pub(crate) fn resolve_spec(raw: &RawSpec, at: &FieldPath) -> Result<ClusterSpec,
             if image.is_none() {
                 p.add(
                     &apath.key("manifest"),
-                    format!(
-                        "unknown image {:?}; known: {}",
-                        a.manifest,
-                        list(image_ids.keys())
-                    ),
+                    format!("unknown image {:?}; known: {}", a.manifest, list(image_ids.keys())),
                 );
             }
             match ImageRef::parse(&a.image) {
                 Ok(r) if r.digest.is_some() || r.tag.is_none() => {
-                    p.add(&apath.key("image"), "expected a reference with a tag and no digest, e.g. registry.example.com/team/app:latest");
+                    p.add(
+                        &apath.key("image"),
+                        "expected a reference with a tag and no digest, e.g. registry.example.com/team/app:latest",
+                    );
                     None
                 }
                 Ok(r) => match (registry_ids.get(&r.registry), image) {
@@ -385,21 +350,14 @@ pub(crate) fn resolve_spec(raw: &RawSpec, at: &FieldPath) -> Result<ClusterSpec,
                     (None, _) => {
                         p.add(
                             &apath.key("image"),
-                            format!(
-                                "unknown registry {:?}; known: {}",
-                                r.registry,
-                                list(registry_ids.keys())
-                            ),
+                            format!("unknown registry {:?}; known: {}", r.registry, list(registry_ids.keys())),
                         );
                         None
                     }
                     _ => None,
                 },
                 Err(err) => {
-                    p.add(
-                        &apath.key("image"),
-                        format!("invalid image reference: {err}"),
-                    );
+                    p.add(&apath.key("image"), format!("invalid image reference: {err}"));
                     None
                 }
             }
@@ -410,10 +368,7 @@ pub(crate) fn resolve_spec(raw: &RawSpec, at: &FieldPath) -> Result<ClusterSpec,
                 Some(w) if workloads[w.0 as usize].kind == WorkloadKind::Deployment => {
                     let peak = peak_pods.entry(a.workload.clone()).or_default();
                     *peak = (*peak).max(replicas);
-                    Some(Action::Scale {
-                        workload: *w,
-                        replicas: replicas as u32,
-                    })
+                    Some(Action::Scale { workload: *w, replicas: replicas as u32 })
                 }
                 Some(_) => {
                     p.add(&apath.key("workload"), "only a Deployment can be scaled");
@@ -422,11 +377,7 @@ pub(crate) fn resolve_spec(raw: &RawSpec, at: &FieldPath) -> Result<ClusterSpec,
                 None => {
                     p.add(
                         &apath.key("workload"),
-                        format!(
-                            "unknown workload {:?}; known: {}",
-                            a.workload,
-                            list(workload_ids.keys())
-                        ),
+                        format!("unknown workload {:?}; known: {}", a.workload, list(workload_ids.keys())),
                     );
                     None
                 }
@@ -443,14 +394,9 @@ pub(crate) fn resolve_spec(raw: &RawSpec, at: &FieldPath) -> Result<ClusterSpec,
                             p.add(
                                 &apath.key("container"),
                                 if names.is_empty() {
-                                    format!(
-                                        "unknown container {c:?}; the template has no containers"
-                                    )
+                                    format!("unknown container {c:?}; the template has no containers")
                                 } else {
-                                    format!(
-                                        "unknown container {c:?}; the template has {}",
-                                        names.join(", ")
-                                    )
+                                    format!("unknown container {c:?}; the template has {}", names.join(", "))
                                 },
                             );
                             None
@@ -459,37 +405,23 @@ pub(crate) fn resolve_spec(raw: &RawSpec, at: &FieldPath) -> Result<ClusterSpec,
                             Some(t.containers[0].name.clone())
                         }
                         None => {
-                            p.add(
-                                &apath,
-                                "the template has several containers: name one with container",
-                            );
+                            p.add(&apath, "the template has several containers: name one with container");
                             None
                         }
                     };
                     if a.image.is_empty() {
                         p.add(&apath.key("image"), "expected an image");
                     }
-                    container.map(|container| Action::SetImage {
-                        workload: *w,
-                        container,
-                        image: a.image.clone(),
-                    })
+                    container.map(|container| Action::SetImage { workload: *w, container, image: a.image.clone() })
                 }
                 Some(_) => {
-                    p.add(
-                        &apath.key("workload"),
-                        "only a Deployment's template can be updated",
-                    );
+                    p.add(&apath.key("workload"), "only a Deployment's template can be updated");
                     None
                 }
                 None => {
                     p.add(
                         &apath.key("workload"),
-                        format!(
-                            "unknown workload {:?}; known: {}",
-                            a.workload,
-                            list(workload_ids.keys())
-                        ),
+                        format!("unknown workload {:?}; known: {}", a.workload, list(workload_ids.keys())),
                     );
                     None
                 }
@@ -499,18 +431,11 @@ pub(crate) fn resolve_spec(raw: &RawSpec, at: &FieldPath) -> Result<ClusterSpec,
             let count = bounded(&mut p, &apath.key("count"), a.count, 1, MAX_NODES);
             total_nodes += count;
             match pool_ids.get(&a.pool) {
-                Some(pool) => Some(Action::AddNodes {
-                    pool: *pool,
-                    count: count as u32,
-                }),
+                Some(pool) => Some(Action::AddNodes { pool: *pool, count: count as u32 }),
                 None => {
                     p.add(
                         &apath.key("pool"),
-                        format!(
-                            "unknown node pool {:?}; known: {}",
-                            a.pool,
-                            list(pool_ids.keys())
-                        ),
+                        format!("unknown node pool {:?}; known: {}", a.pool, list(pool_ids.keys())),
                     );
                     None
                 }
@@ -529,18 +454,11 @@ pub(crate) fn resolve_spec(raw: &RawSpec, at: &FieldPath) -> Result<ClusterSpec,
                 }
             };
             match registry_ids.get(&a.registry) {
-                Some(r) => Some(Action::RegistryOutage {
-                    registry: *r,
-                    duration: SimDuration::from_micros(d),
-                }),
+                Some(r) => Some(Action::RegistryOutage { registry: *r, duration: SimDuration::from_micros(d) }),
                 None => {
                     p.add(
                         &apath.key("registry"),
-                        format!(
-                            "unknown registry {:?}; known: {}",
-                            a.registry,
-                            list(registry_ids.keys())
-                        ),
+                        format!("unknown registry {:?}; known: {}", a.registry, list(registry_ids.keys())),
                     );
                     None
                 }
@@ -549,26 +467,17 @@ pub(crate) fn resolve_spec(raw: &RawSpec, at: &FieldPath) -> Result<ClusterSpec,
             None
         };
         if let Some(action) = action {
-            timeline.push(TimelineEvent {
-                at: SimTime::from_micros(at_us),
-                action,
-            });
+            timeline.push(TimelineEvent { at: SimTime::from_micros(at_us), action });
         }
     }
     timeline.sort_by_key(|e| e.at);
 
     if total_nodes > MAX_NODES {
-        p.add(
-            &at.key("nodePools"),
-            format!("{total_nodes} nodes in all; at most {MAX_NODES} are supported"),
-        );
+        p.add(&at.key("nodePools"), format!("{total_nodes} nodes in all; at most {MAX_NODES} are supported"));
     }
     let total_pods: u64 = peak_pods.values().sum();
     if total_pods > MAX_PODS {
-        p.add(
-            &at.key("workloads"),
-            format!("up to {total_pods} pods at once; at most {MAX_PODS} are supported"),
-        );
+        p.add(&at.key("workloads"), format!("up to {total_pods} pods at once; at most {MAX_PODS} are supported"));
     }
 
     if !p.0.is_empty() {
@@ -591,9 +500,7 @@ fn resolve_kubelet(p: &mut Problems, pool: &FieldPath, k: &RawKubelet) -> Kubele
     let path = pool.key("kubelet");
     let max = k.max_parallel_image_pulls;
     // serializeImagePulls defaults to true unless maxParallelImagePulls >= 2 is set.
-    let serialize = k
-        .serialize_image_pulls
-        .unwrap_or(!matches!(max, Some(m) if m >= 2));
+    let serialize = k.serialize_image_pulls.unwrap_or(!matches!(max, Some(m) if m >= 2));
     let fails = "the kubelet fails to start: invalid configuration:";
     if let Some(m) = max {
         if m < 1 {
@@ -607,10 +514,7 @@ fn resolve_kubelet(p: &mut Problems, pool: &FieldPath, k: &RawKubelet) -> Kubele
                 format!("{fails} maxParallelImagePulls cannot be larger than 1 unless SerializeImagePulls (--serialize-image-pulls) is set to false"),
             );
         } else if m > 1_000_000 {
-            p.add(
-                &path.key("maxParallelImagePulls"),
-                "expected at most 1000000",
-            );
+            p.add(&path.key("maxParallelImagePulls"), "expected at most 1000000");
         }
     }
     let qps = k.registry_pull_qps.unwrap_or(5);
@@ -620,22 +524,26 @@ fn resolve_kubelet(p: &mut Problems, pool: &FieldPath, k: &RawKubelet) -> Kubele
             format!("{fails} registryPullQPS (--registry-qps) {qps} must not be a negative number"),
         );
     }
+    for (key, v) in [("registryPullQPS", k.registry_pull_qps), ("registryBurst", k.registry_burst)] {
+        if v.is_some_and(|v| v > i64::from(i32::MAX)) {
+            p.add(
+                &path.key(key),
+                format!("expected a 32-bit integer (at most {}), as the kubelet's field is", i32::MAX),
+            );
+        }
+    }
     let burst = k.registry_burst.unwrap_or(10);
     if burst < 0 {
         p.add(
             &path.key("registryBurst"),
-            format!(
-                "{fails} registryBurst (--registry-burst) {burst} must not be a negative number"
-            ),
+            format!("{fails} registryBurst (--registry-burst) {burst} must not be a negative number"),
         );
     }
     KubeletConfig {
         serialize_image_pulls: serialize,
-        max_parallel_image_pulls: max
-            .filter(|m| (1..=1_000_000).contains(m))
-            .map(|m| m as u32),
-        registry_pull_qps: qps.clamp(0, i64::from(u32::MAX)) as u32,
-        registry_burst: burst.clamp(0, i64::from(u32::MAX)) as u32,
+        max_parallel_image_pulls: max.filter(|m| (1..=1_000_000).contains(m)).map(|m| m as u32),
+        registry_pull_qps: qps.clamp(0, i64::from(i32::MAX)) as u32,
+        registry_burst: burst.clamp(0, i64::from(i32::MAX)) as u32,
     }
 }
 
@@ -650,9 +558,12 @@ fn resolve_pod_spec(p: &mut Problems, path: &FieldPath, s: &RawPodSpec) -> PodTe
             .map(|(i, c)| {
                 let cpath = path.key(key).index(i);
                 if !names.insert(c.name.clone()) {
+                    p.add(&cpath.key("name"), format!("duplicate container name {:?}", c.name));
+                }
+                if !valid_name(&c.name) {
                     p.add(
                         &cpath.key("name"),
-                        format!("duplicate container name {:?}", c.name),
+                        "container names are 1-63 lowercase letters, digits and '-' (a DNS label)",
                     );
                 }
                 if c.image.is_empty() {
@@ -674,10 +585,7 @@ fn resolve_pod_spec(p: &mut Problems, path: &FieldPath, s: &RawPodSpec) -> PodTe
     };
     let init_containers = conv(p, &s.init_containers, "initContainers");
     let containers = conv(p, &s.containers, "containers");
-    PodTemplate {
-        init_containers,
-        containers,
-    }
+    PodTemplate { init_containers, containers }
 }
 
 /// Resolves a preloaded reference against the registries as they are at the start of the run.
@@ -688,22 +596,13 @@ fn resolve_at_start(
     images: &[ImageSpec],
 ) -> Result<(ImageRef, ImageId), String> {
     let reference = ImageRef::parse(r).map_err(|e| format!("invalid image reference: {e}"))?;
-    let reg = registry_ids.get(&reference.registry).ok_or_else(|| {
-        format!(
-            "unknown registry {:?}; known: {}",
-            reference.registry,
-            list(registry_ids.keys())
-        )
-    })?;
+    let reg = registry_ids
+        .get(&reference.registry)
+        .ok_or_else(|| format!("unknown registry {:?}; known: {}", reference.registry, list(registry_ids.keys())))?;
     let repo = registries[reg.0 as usize]
         .repositories
         .get(&reference.repository)
-        .ok_or_else(|| {
-            format!(
-                "registry {} has no repository {:?}",
-                reference.registry, reference.repository
-            )
-        })?;
+        .ok_or_else(|| format!("registry {} has no repository {:?}", reference.registry, reference.repository))?;
     let image = match &reference.digest {
         Some(d) => images
             .iter()
@@ -713,10 +612,7 @@ fn resolve_at_start(
             .ok_or_else(|| format!("no image with digest {d} is tagged in {}", reference.name()))?,
         None => {
             let tag = reference.effective_tag().unwrap_or("latest");
-            *repo
-                .tags
-                .get(tag)
-                .ok_or_else(|| format!("{} has no tag {tag:?} at the start", reference.name()))?
+            *repo.tags.get(tag).ok_or_else(|| format!("{} has no tag {tag:?} at the start", reference.name()))?
         }
     };
     Ok((reference, image))
@@ -726,10 +622,7 @@ fn opt_bandwidth(p: &mut Problems, path: &FieldPath, q: &Option<Quantity>) -> Op
     let q = q.as_ref()?;
     match parse_bandwidth_bps(&q.0) {
         Ok(0) => {
-            p.add(
-                path,
-                "expected a bandwidth above zero (omit it for unlimited)",
-            );
+            p.add(path, "expected a bandwidth above zero (omit it for unlimited)");
             None
         }
         Ok(v) => Some(v),
@@ -742,21 +635,16 @@ fn opt_bandwidth(p: &mut Problems, path: &FieldPath, q: &Option<Quantity>) -> Op
 
 fn bounded(p: &mut Problems, path: &FieldPath, v: i64, min: u64, max: u64) -> u64 {
     if v < min as i64 || v as u64 > max {
-        p.add(
-            path,
-            format!("expected a whole number from {min} to {max}, got {v}"),
-        );
+        p.add(path, format!("expected a whole number from {min} to {max}, got {v}"));
         return min;
     }
     v as u64
 }
 
 fn check_digest(p: &mut Problems, path: &FieldPath, d: &str) {
-    let ok = d.strip_prefix("sha256:").is_some_and(|h| {
-        h.len() == 64
-            && h.bytes()
-                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-    });
+    let ok = d
+        .strip_prefix("sha256:")
+        .is_some_and(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)));
     if !ok {
         p.add(path, "expected sha256: followed by 64 lowercase hex digits");
     }
@@ -767,15 +655,20 @@ fn valid_tag(t: &str) -> bool {
     !b.is_empty()
         && b.len() <= 128
         && (b[0].is_ascii_alphanumeric() || b[0] == b'_')
-        && b.iter()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-'))
+        && b.iter().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-'))
+}
+
+const OBJECT_NAME_RULE: &str = "names are 1-253 characters: letters, digits, '.', '_' or '-'";
+
+/// Names of layers and images: free-form but printable and short.
+fn valid_object_name(n: &str) -> bool {
+    !n.is_empty() && n.len() <= 253 && n.bytes().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'-'))
 }
 
 fn valid_name(n: &str) -> bool {
     !n.is_empty()
         && n.len() <= 63
-        && n.bytes()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-')
+        && n.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-')
         && !n.starts_with('-')
         && !n.ends_with('-')
 }

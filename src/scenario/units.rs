@@ -45,8 +45,7 @@ const DURATION: Kind = Kind {
 
 const SIZE: Kind = Kind {
     hint: "expected a size like 512B, 120MiB, 1.5GiB or 500M",
-    units:
-        "B, kB (or KB), MB, GB, TB, PB, KiB, MiB, GiB, TiB, PiB, k, M, G, T, P, Ki, Mi, Gi, Ti, Pi \
+    units: "B, kB (or KB), MB, GB, TB, PB, KiB, MiB, GiB, TiB, PiB, k, M, G, T, P, Ki, Mi, Gi, Ti, Pi \
             or none for bytes",
     limit: "1PiB",
 };
@@ -69,10 +68,7 @@ impl Kind {
     }
 
     fn unknown_unit(&self, input: &str, unit: &str) -> UnitError {
-        self.fail(
-            input,
-            &format!(": unknown unit {unit:?}; accepted units are {}", self.units),
-        )
+        self.fail(input, &format!(": unknown unit {unit:?}; accepted units are {}", self.units))
     }
 
     fn number_error(&self, input: &str, e: NumError) -> UnitError {
@@ -80,10 +76,9 @@ impl Kind {
             NumError::NoDigits => self.fail(input, ""),
             NumError::ExtraDot => self.fail(input, ": a number may have only one decimal point"),
             NumError::TooManyIntDigits => self.too_large(input),
-            NumError::TooManyFracDigits => self.fail(
-                input,
-                &format!(": at most {MAX_FRAC_DIGITS} digits after the decimal point"),
-            ),
+            NumError::TooManyFracDigits => {
+                self.fail(input, &format!(": at most {MAX_FRAC_DIGITS} digits after the decimal point"))
+            }
         }
     }
 
@@ -134,13 +129,7 @@ impl Decimal {
 /// returns the number and the rest of `s`.
 fn read_decimal(s: &str) -> Result<(Decimal, &str), NumError> {
     let bytes = s.as_bytes();
-    let digits_from = |start: usize| {
-        start
-            + bytes[start..]
-                .iter()
-                .take_while(|b| b.is_ascii_digit())
-                .count()
-    };
+    let digits_from = |start: usize| start + bytes[start..].iter().take_while(|b| b.is_ascii_digit()).count();
     let int_end = digits_from(0);
     let (frac, end) = if bytes.get(int_end) == Some(&b'.') {
         let frac_end = digits_from(int_end + 1);
@@ -164,10 +153,7 @@ fn read_decimal(s: &str) -> Result<(Decimal, &str), NumError> {
         return Err(NumError::TooManyFracDigits);
     }
     // At most 38 digits: below u128::MAX (about 3.4e38), so this cannot overflow.
-    let mantissa = int
-        .bytes()
-        .chain(frac.bytes())
-        .fold(0u128, |acc, b| acc * 10 + u128::from(b - b'0'));
+    let mantissa = int.bytes().chain(frac.bytes()).fold(0u128, |acc, b| acc * 10 + u128::from(b - b'0'));
     let scale = u32::try_from(frac.len()).map_err(|_| NumError::TooManyFracDigits)?;
     Ok((Decimal { mantissa, scale }, &s[end..]))
 }
@@ -240,28 +226,17 @@ pub fn parse_duration_us(s: &str) -> Result<u64, UnitError> {
     let mut rest = t;
     while !rest.is_empty() {
         let (number, after) = read_decimal(rest).map_err(|e| k.number_error(s, e))?;
-        let unit_len = after
-            .find(|c: char| c.is_ascii_digit() || c == '.')
-            .unwrap_or(after.len());
+        let unit_len = after.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(after.len());
         let unit = &after[..unit_len];
         if unit.is_empty() {
-            return Err(k.fail(
-                s,
-                &format!(
-                    ": a unit is required after each number; accepted units are {}",
-                    k.units
-                ),
-            ));
+            return Err(k.fail(s, &format!(": a unit is required after each number; accepted units are {}", k.units)));
         }
         let unit_ns = duration_unit_ns(unit).ok_or_else(|| k.unknown_unit(s, unit))?;
         let (ns, remainder) = number.times(unit_ns).ok_or_else(|| k.too_large(s))?;
         if remainder != 0 {
             return Err(k.fail(s, ": finer than 1us, the simulator's time resolution"));
         }
-        total_ns = total_ns
-            .checked_add(ns)
-            .filter(|&n| n <= max_ns)
-            .ok_or_else(|| k.too_large(s))?;
+        total_ns = total_ns.checked_add(ns).filter(|&n| n <= max_ns).ok_or_else(|| k.too_large(s))?;
         rest = &after[unit_len..];
     }
     if total_ns % 1_000 != 0 {
@@ -293,10 +268,7 @@ pub fn parse_bandwidth_bps(s: &str) -> Result<u64, UnitError> {
     let t = k.prepare(s, "bandwidths")?;
     let (number, unit) = read_decimal(t).map_err(|e| k.number_error(s, e))?;
     if unit.is_empty() {
-        return Err(k.fail(
-            s,
-            &format!(": a unit is required; accepted units are {}", k.units),
-        ));
+        return Err(k.fail(s, &format!(": a unit is required; accepted units are {}", k.units)));
     }
     let mult = bandwidth_unit_bps(unit).ok_or_else(|| k.unknown_unit(s, unit))?;
     scaled(k, s, number, mult, MAX_BANDWIDTH_BPS)
@@ -305,10 +277,7 @@ pub fn parse_bandwidth_bps(s: &str) -> Result<u64, UnitError> {
 /// `number × mult`, rounded down, if it is at most `max`.
 fn scaled(k: &Kind, input: &str, number: Decimal, mult: u64, max: u64) -> Result<u64, UnitError> {
     let (whole, _) = number.times(mult).ok_or_else(|| k.too_large(input))?;
-    u64::try_from(whole)
-        .ok()
-        .filter(|&v| v <= max)
-        .ok_or_else(|| k.too_large(input))
+    u64::try_from(whole).ok().filter(|&v| v <= max).ok_or_else(|| k.too_large(input))
 }
 
 /// `whole.frac` where `frac` has `digits` decimal places, with trailing zeros (and a bare '.')
@@ -338,10 +307,7 @@ pub fn format_duration_us(us: u64) -> String {
         return format!("{us}us");
     }
     if us < S {
-        return format!(
-            "{}ms",
-            decimal_string(u128::from(us / MS), u128::from(us % MS), 3)
-        );
+        return format!("{}ms", decimal_string(u128::from(us / MS), u128::from(us % MS), 3));
     }
     let mut out = String::new();
     let (hours, minutes, micros) = (us / H, us % H / M, us % M);
@@ -361,17 +327,9 @@ pub fn format_duration_us(us: u64) -> String {
 /// `value` in the largest of `units` (ascending, first one 1) not above it, with at most two
 /// decimals, truncated.
 fn format_scaled(value: u64, units: &[(&str, u64)]) -> String {
-    let (name, size) = units
-        .iter()
-        .rev()
-        .find(|&&(_, size)| value >= size)
-        .copied()
-        .unwrap_or(units[0]);
+    let (name, size) = units.iter().rev().find(|&&(_, size)| value >= size).copied().unwrap_or(units[0]);
     let hundredths = u128::from(value) * 100 / u128::from(size);
-    format!(
-        "{}{name}",
-        decimal_string(hundredths / 100, hundredths % 100, 2)
-    )
+    format!("{}{name}", decimal_string(hundredths / 100, hundredths % 100, 2))
 }
 
 /// Formats bytes in binary units with at most two decimals, truncated (never rounded up):
@@ -422,11 +380,7 @@ mod tests {
 
     /// Checks one parse: `Ok(value)`, or `Err(fragment)` that the error message must contain.
     #[track_caller]
-    fn check_parse(
-        parse: fn(&str) -> Result<u64, UnitError>,
-        input: &str,
-        want: Result<u64, &str>,
-    ) {
+    fn check_parse(parse: fn(&str) -> Result<u64, UnitError>, input: &str, want: Result<u64, &str>) {
         match (parse(input), want) {
             (Ok(got), Ok(want)) => assert_eq!(got, want, "input {input:?}"),
             (Err(UnitError(msg)), Err(fragment)) => assert!(
@@ -480,10 +434,7 @@ mod tests {
         check_duration("5256000m", Ok(MAX_DURATION_US));
         check_duration("87599h60m", Ok(MAX_DURATION_US));
         // Errors.
-        check_duration(
-            "5 minutes",
-            Err("expected a duration like 90s, 5m, 1h30m or 250ms, got \"5 minutes\""),
-        );
+        check_duration("5 minutes", Err("expected a duration like 90s, 5m, 1h30m or 250ms, got \"5 minutes\""));
         check_duration("", Err("expected a duration like"));
         check_duration("   ", Err("expected a duration like"));
         check_duration("s", Err("expected a duration like"));
@@ -499,10 +450,7 @@ mod tests {
         check_duration("1..5s", Err("only one decimal point"));
         check_duration("1.5.5s", Err("only one decimal point"));
         check_duration(".s", Err("expected a duration like"));
-        check_duration(
-            "5d",
-            Err("unknown unit \"d\"; accepted units are ns, us (or µs)"),
-        );
+        check_duration("5d", Err("unknown unit \"d\"; accepted units are ns, us (or µs)"));
         check_duration("5H", Err("unknown unit \"H\""));
         check_duration("5sec", Err("unknown unit \"sec\""));
         check_duration("1e3s", Err("unknown unit \"e\""));
@@ -513,14 +461,8 @@ mod tests {
         check_duration("5秒", Err("unknown unit \"秒\""));
         check_duration("87600h1us", Err("exceeds the limit of 10 years (87600h)"));
         check_duration("87601h", Err("exceeds the limit of 10 years"));
-        check_duration(
-            "99999999999999999999999h",
-            Err("exceeds the limit of 10 years"),
-        );
-        check_duration(
-            "99999999999999999999h",
-            Err("exceeds the limit of 10 years"),
-        );
+        check_duration("99999999999999999999999h", Err("exceeds the limit of 10 years"));
+        check_duration("99999999999999999999h", Err("exceeds the limit of 10 years"));
         check_duration(&"1h".repeat(87_601), Err("exceeds the limit of 10 years"));
     }
 
@@ -557,10 +499,7 @@ mod tests {
         check_size(" 64Mi\t", Ok(64 * MIB));
         check_size("1.000000000000000000000000MiB", Ok(MIB));
         // Errors.
-        check_size(
-            "",
-            Err("expected a size like 512B, 120MiB, 1.5GiB or 500M, got \"\""),
-        );
+        check_size("", Err("expected a size like 512B, 120MiB, 1.5GiB or 500M, got \"\""));
         check_size("  ", Err("expected a size like"));
         check_size("MiB", Err("expected a size like"));
         check_size("120 MiB", Err("expected a size like"));
@@ -568,10 +507,7 @@ mod tests {
         check_size("+1MiB", Err("no sign"));
         check_size("1..5MiB", Err("only one decimal point"));
         check_size("1.2.3", Err("only one decimal point"));
-        check_size(
-            "1mb",
-            Err("unknown unit \"mb\"; accepted units are B, kB (or KB)"),
-        );
+        check_size("1mb", Err("unknown unit \"mb\"; accepted units are B, kB (or KB)"));
         check_size("1Kb", Err("unknown unit \"Kb\""));
         check_size("1KIB", Err("unknown unit \"KIB\""));
         check_size("1e3", Err("unknown unit \"e3\""));
@@ -582,10 +518,7 @@ mod tests {
         check_size("1Mié", Err("unknown unit \"Mié\""));
         check_size("1.01PiB", Err("exceeds the limit of 1PiB"));
         check_size("1125899906842625", Err("exceeds the limit of 1PiB"));
-        check_size(
-            "99999999999999999999999Ti",
-            Err("exceeds the limit of 1PiB"),
-        );
+        check_size("99999999999999999999999Ti", Err("exceeds the limit of 1PiB"));
         check_size("99999999999999999999Pi", Err("exceeds the limit of 1PiB"));
         check_size("0.1234567890123456789Mi", Err("at most 18 digits"));
     }
@@ -614,23 +547,14 @@ mod tests {
         check_bandwidth("1250GB/s", Ok(MAX_BANDWIDTH_BPS));
         check_bandwidth("\t1Gbps ", Ok(1_000_000_000));
         // Errors.
-        check_bandwidth(
-            "",
-            Err("expected a bandwidth like 1Gbps, 800Mbps or 125MB/s, got \"\""),
-        );
+        check_bandwidth("", Err("expected a bandwidth like 1Gbps, 800Mbps or 125MB/s, got \"\""));
         check_bandwidth(" ", Err("expected a bandwidth like"));
-        check_bandwidth(
-            "100",
-            Err("a unit is required; accepted units are bps, Kbps"),
-        );
+        check_bandwidth("100", Err("a unit is required; accepted units are bps, Kbps"));
         check_bandwidth("Gbps", Err("expected a bandwidth like"));
         check_bandwidth("1 Gbps", Err("expected a bandwidth like"));
         check_bandwidth("-1Gbps", Err("negative bandwidths are not allowed"));
         check_bandwidth("1..5Gbps", Err("only one decimal point"));
-        check_bandwidth(
-            "1gbps",
-            Err("unknown unit \"gbps\"; accepted units are bps, Kbps"),
-        );
+        check_bandwidth("1gbps", Err("unknown unit \"gbps\"; accepted units are bps, Kbps"));
         check_bandwidth("1mbps", Err("unknown unit \"mbps\""));
         check_bandwidth("1GB", Err("unknown unit \"GB\""));
         check_bandwidth("1Gb/s", Err("unknown unit \"Gb/s\""));
@@ -639,10 +563,7 @@ mod tests {
         check_bandwidth("NaN", Err("expected a bandwidth like"));
         check_bandwidth("10.000001Tbps", Err("exceeds the limit of 10Tbps"));
         check_bandwidth("1251GB/s", Err("exceeds the limit of 10Tbps"));
-        check_bandwidth(
-            "99999999999999999999999Gbps",
-            Err("exceeds the limit of 10Tbps"),
-        );
+        check_bandwidth("99999999999999999999999Gbps", Err("exceeds the limit of 10Tbps"));
         check_bandwidth("1Gbpsµ", Err("unknown unit \"Gbpsµ\""));
     }
 
@@ -761,16 +682,7 @@ mod tests {
 
     #[test]
     fn formatted_values_parse_back() {
-        for us in [
-            0,
-            1,
-            999,
-            1_500,
-            250_000,
-            90 * SEC,
-            HOUR + 1,
-            MAX_DURATION_US,
-        ] {
+        for us in [0, 1, 999, 1_500, 250_000, 90 * SEC, HOUR + 1, MAX_DURATION_US] {
             assert_eq!(parse_duration_us(&format_duration_us(us)), Ok(us));
         }
         for b in [0, 512, KIB, 120 * MIB, GIB + GIB / 2, TIB, MAX_SIZE_BYTES] {
@@ -835,15 +747,11 @@ mod tests {
             let _ = parse_size_bytes(input);
             let _ = parse_bandwidth_bps(input);
         }
-        let alphabet: Vec<char> = "0123456789..--+ smhnuµμkKMGTPiBbps/e\u{e9}"
-            .chars()
-            .collect();
+        let alphabet: Vec<char> = "0123456789..--+ smhnuµμkKMGTPiBbps/e\u{e9}".chars().collect();
         let mut rng = XorShift(0x0dd_1e55);
         for _ in 0..50_000 {
             let len = rng.below(12) as usize;
-            let input: String = (0..len)
-                .map(|_| alphabet[rng.below(alphabet.len() as u64) as usize])
-                .collect();
+            let input: String = (0..len).map(|_| alphabet[rng.below(alphabet.len() as u64) as usize]).collect();
             if let Ok(us) = parse_duration_us(&input) {
                 assert!(us <= MAX_DURATION_US, "{input:?}");
             }

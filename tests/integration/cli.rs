@@ -13,8 +13,7 @@ impl TempFile {
     fn new(name: &str, contents: &str) -> TempFile {
         static NEXT: AtomicUsize = AtomicUsize::new(0);
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let path =
-            std::env::temp_dir().join(format!("pullsim-cli-{}-{n}-{name}", std::process::id()));
+        let path = std::env::temp_dir().join(format!("pullsim-cli-{}-{n}-{name}", std::process::id()));
         std::fs::write(&path, contents).expect("write temp file");
         TempFile(path)
     }
@@ -69,10 +68,7 @@ fn validate_accepts_every_bundled_scenario() {
         let rel = rel.to_str().unwrap();
         let (code, out, err) = pullsim(&["validate", rel]);
         assert_eq!(code, 0, "{rel}: stderr:\n{err}");
-        assert!(
-            out.starts_with(&format!("{rel}: valid scenario ")),
-            "{rel}: {out}"
-        );
+        assert!(out.starts_with(&format!("{rel}: valid scenario ")), "{rel}: {out}");
         assert!(out.contains("variants: base"), "{rel}: {out}");
         assert!(err.is_empty(), "{rel}: {err}");
     }
@@ -95,24 +91,15 @@ fn validate_reports_an_invalid_file_with_location_and_field_and_exits_2() {
 
 #[test]
 fn validate_reports_every_problem_one_per_line() {
-    let text = INVALID.replace("duration: 1m", "duration: soon")
-        + "      kubelet: {maxParallelImagePulls: 0}\n";
+    let text = INVALID.replace("duration: 1m", "duration: soon") + "      kubelet: {maxParallelImagePulls: 0}\n";
     let file = TempFile::new("several.yaml", &text);
     let (code, _, err) = pullsim(&["validate", file.arg()]);
     assert_eq!(code, 2);
     let lines: Vec<&str> = err.lines().collect();
     assert_eq!(lines.len(), 3, "{err}");
     let f = file.arg();
-    assert!(
-        lines[0].starts_with(&format!(
-            "error: {f}:6:3: spec.duration: expected a duration"
-        )),
-        "{err}"
-    );
-    assert!(
-        err.contains(&format!("{f}:9:7: spec.nodePools.pool.count: ")),
-        "{err}"
-    );
+    assert!(lines[0].starts_with(&format!("error: {f}:6:3: spec.duration: expected a duration")), "{err}");
+    assert!(err.contains(&format!("{f}:9:7: spec.nodePools.pool.count: ")), "{err}");
     assert!(
         err.contains(&format!("{f}:10:17: spec.nodePools.pool.kubelet.maxParallelImagePulls: the kubelet fails to start: invalid configuration: maxParallelImagePulls 0 must be a positive number")),
         "{err}"
@@ -135,16 +122,12 @@ fn validate_reports_a_yaml_syntax_error_with_line_and_column() {
 
 #[test]
 fn validate_on_a_missing_file_exits_2_saying_it_cannot_be_read() {
-    let missing =
-        std::env::temp_dir().join(format!("pullsim-cli-{}-missing.yaml", std::process::id()));
+    let missing = std::env::temp_dir().join(format!("pullsim-cli-{}-missing.yaml", std::process::id()));
     let missing = missing.to_str().unwrap();
     let (code, out, err) = pullsim(&["validate", missing]);
     assert_eq!(code, 2);
     assert!(out.is_empty());
-    assert!(
-        err.starts_with(&format!("error: {missing}: cannot read: ")),
-        "{err}"
-    );
+    assert!(err.starts_with(&format!("error: {missing}: cannot read: ")), "{err}");
     assert!(err.contains("No such file"), "{err}");
 }
 
@@ -155,24 +138,15 @@ fn run_on_an_invalid_file_exits_2_and_writes_nothing() {
     let (code, out, err) = pullsim(&["run", file.arg(), "--out", out_dir.to_str().unwrap()]);
     assert_eq!(code, 2, "stderr:\n{err}");
     assert!(out.is_empty(), "{out}");
-    assert!(
-        err.contains(&format!("{}:9:7: spec.nodePools.pool.count", file.arg())),
-        "{err}"
-    );
+    assert!(err.contains(&format!("{}:9:7: spec.nodePools.pool.count", file.arg())), "{err}");
     assert!(!out_dir.exists(), "run wrote {}", out_dir.display());
 }
 
 #[test]
 fn run_with_an_unknown_variant_exits_2_naming_the_known_ones() {
     let out_dir = unused_dir("run-nope-out");
-    let (code, out, err) = pullsim(&[
-        "run",
-        "scenarios/serial-vs-parallel.yaml",
-        "--variant",
-        "nope",
-        "--out",
-        out_dir.to_str().unwrap(),
-    ]);
+    let (code, out, err) =
+        pullsim(&["run", "scenarios/serial-vs-parallel.yaml", "--variant", "nope", "--out", out_dir.to_str().unwrap()]);
     assert_eq!(code, 2);
     assert!(out.is_empty(), "{out}");
     assert_eq!(
@@ -199,8 +173,8 @@ const DIGEST: &str = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef012
 fn explain(reference: &str) -> (i32, Value) {
     let (code, out, err) = pullsim(&["explain", "image", "--json", "--", reference]);
     assert!(err.is_empty(), "{reference:?}: stderr {err}");
-    let v: Value = serde_json::from_str(&out)
-        .unwrap_or_else(|e| panic!("{reference:?}: stdout is not JSON ({e}): {out}"));
+    let v: Value =
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{reference:?}: stdout is not JSON ({e}): {out}"));
     assert_eq!(v["input"], reference, "{reference:?}: {v}");
     (code, v)
 }
@@ -241,13 +215,8 @@ fn check_invalid(reference: &str, error: &str) {
     let (code, v) = explain(reference);
     assert_eq!(code, 2, "{reference:?}: {v}");
     assert_eq!(v["valid"], false, "{reference:?}: {v}");
-    let message = v["error"]
-        .as_str()
-        .unwrap_or_else(|| panic!("{reference:?}: no error in {v}"));
-    assert!(
-        message.contains(error),
-        "{reference:?}: error {message:?} lacks {error:?}"
-    );
+    let message = v["error"].as_str().unwrap_or_else(|| panic!("{reference:?}: no error in {v}"));
+    assert!(message.contains(error), "{reference:?}: error {message:?} lacks {error:?}");
     for key in ["normalized", "registry", "repository", "tag", "digest"] {
         assert_eq!(v[key], Value::Null, "{reference:?}: key {key} in {v}");
     }
@@ -260,60 +229,12 @@ fn explain_image_reads_valid_references_as_the_kubelet_does() {
     let lib = "library/nginx";
     let hub = "docker.io";
     // Docker Hub names: docker.io and library/ filled in, tag latest when none; latest means Always.
-    check_valid(
-        "nginx",
-        "docker.io/library/nginx:latest",
-        hub,
-        lib,
-        Some("latest"),
-        None,
-        "Always",
-    );
-    check_valid(
-        "nginx:latest",
-        "docker.io/library/nginx:latest",
-        hub,
-        lib,
-        Some("latest"),
-        None,
-        "Always",
-    );
-    check_valid(
-        "nginx:1.25",
-        "docker.io/library/nginx:1.25",
-        hub,
-        lib,
-        Some("1.25"),
-        None,
-        "IfNotPresent",
-    );
-    check_valid(
-        "docker.io/nginx",
-        "docker.io/library/nginx:latest",
-        hub,
-        lib,
-        Some("latest"),
-        None,
-        "Always",
-    );
-    check_valid(
-        "index.docker.io/nginx",
-        "docker.io/library/nginx:latest",
-        hub,
-        lib,
-        Some("latest"),
-        None,
-        "Always",
-    );
-    check_valid(
-        "library/nginx",
-        "docker.io/library/nginx:latest",
-        hub,
-        lib,
-        Some("latest"),
-        None,
-        "Always",
-    );
+    check_valid("nginx", "docker.io/library/nginx:latest", hub, lib, Some("latest"), None, "Always");
+    check_valid("nginx:latest", "docker.io/library/nginx:latest", hub, lib, Some("latest"), None, "Always");
+    check_valid("nginx:1.25", "docker.io/library/nginx:1.25", hub, lib, Some("1.25"), None, "IfNotPresent");
+    check_valid("docker.io/nginx", "docker.io/library/nginx:latest", hub, lib, Some("latest"), None, "Always");
+    check_valid("index.docker.io/nginx", "docker.io/library/nginx:latest", hub, lib, Some("latest"), None, "Always");
+    check_valid("library/nginx", "docker.io/library/nginx:latest", hub, lib, Some("latest"), None, "Always");
     check_valid(
         "docker.io/library/nginx:1.25",
         "docker.io/library/nginx:1.25",
@@ -333,24 +254,8 @@ fn explain_image_reads_valid_references_as_the_kubelet_does() {
         "IfNotPresent",
     );
     // Tags are case-sensitive: only "latest" means Always.
-    check_valid(
-        "nginx:LATEST",
-        "docker.io/library/nginx:LATEST",
-        hub,
-        lib,
-        Some("LATEST"),
-        None,
-        "IfNotPresent",
-    );
-    check_valid(
-        "nginx:_x",
-        "docker.io/library/nginx:_x",
-        hub,
-        lib,
-        Some("_x"),
-        None,
-        "IfNotPresent",
-    );
+    check_valid("nginx:LATEST", "docker.io/library/nginx:LATEST", hub, lib, Some("LATEST"), None, "IfNotPresent");
+    check_valid("nginx:_x", "docker.io/library/nginx:_x", hub, lib, Some("_x"), None, "IfNotPresent");
     let long_tag = "t".repeat(128);
     check_valid(
         &format!("nginx:{long_tag}"),
@@ -409,15 +314,7 @@ fn explain_image_reads_valid_references_as_the_kubelet_does() {
         None,
         "IfNotPresent",
     );
-    check_valid(
-        "localhost/foo",
-        "localhost/foo:latest",
-        "localhost",
-        "foo",
-        Some("latest"),
-        None,
-        "Always",
-    );
+    check_valid("localhost/foo", "localhost/foo:latest", "localhost", "foo", Some("latest"), None, "Always");
     check_valid(
         "registry.example.com:443/team/app",
         "registry.example.com:443/team/app:latest",
@@ -427,24 +324,8 @@ fn explain_image_reads_valid_references_as_the_kubelet_does() {
         None,
         "Always",
     );
-    check_valid(
-        "[::1]:5000/x:y",
-        "[::1]:5000/x:y",
-        "[::1]:5000",
-        "x",
-        Some("y"),
-        None,
-        "IfNotPresent",
-    );
-    check_valid(
-        "[2001:db8::1]/x",
-        "[2001:db8::1]/x:latest",
-        "[2001:db8::1]",
-        "x",
-        Some("latest"),
-        None,
-        "Always",
-    );
+    check_valid("[::1]:5000/x:y", "[::1]:5000/x:y", "[::1]:5000", "x", Some("y"), None, "IfNotPresent");
+    check_valid("[2001:db8::1]/x", "[2001:db8::1]/x:latest", "[2001:db8::1]", "x", Some("latest"), None, "Always");
     check_valid(
         "127.0.0.1:5000/debian",
         "127.0.0.1:5000/debian:latest",
@@ -454,24 +335,8 @@ fn explain_image_reads_valid_references_as_the_kubelet_does() {
         None,
         "Always",
     );
-    check_valid(
-        "test:5000/repo",
-        "test:5000/repo:latest",
-        "test:5000",
-        "repo",
-        Some("latest"),
-        None,
-        "Always",
-    );
-    check_valid(
-        "Docker/docker",
-        "Docker/docker:latest",
-        "Docker",
-        "docker",
-        Some("latest"),
-        None,
-        "Always",
-    );
+    check_valid("test:5000/repo", "test:5000/repo:latest", "test:5000", "repo", Some("latest"), None, "Always");
+    check_valid("Docker/docker", "Docker/docker:latest", "Docker", "docker", Some("latest"), None, "Always");
     check_valid(
         "gcr.io/distroless/static:nonroot",
         "gcr.io/distroless/static:nonroot",
@@ -523,57 +388,30 @@ fn explain_image_reads_valid_references_as_the_kubelet_does() {
 #[test]
 fn explain_image_rejects_invalid_references_with_exit_2() {
     let hex64 = "0123456789abcdef".repeat(4);
-    check_invalid(
-        "Nginx",
-        "invalid reference format: repository name (library/Nginx) must be lowercase",
-    );
+    check_invalid("Nginx", "invalid reference format: repository name (library/Nginx) must be lowercase");
     check_invalid("Nginx:latest", "must be lowercase");
-    check_invalid(
-        "registry.example.com/Team/app",
-        "repository name (Team/app) must be lowercase",
-    );
+    check_invalid("registry.example.com/Team/app", "repository name (Team/app) must be lowercase");
     check_invalid("", "invalid reference format");
     check_invalid("a:", "invalid reference format");
     check_invalid("nginx:", "invalid reference format");
     check_invalid(":tag", "invalid reference format");
     check_invalid("a@sha256:short", "invalid reference format");
-    check_invalid(
-        &format!("a@sha256:{}", "a".repeat(32)),
-        "invalid checksum digest length",
-    );
-    check_invalid(
-        &format!("nginx@sha256:{}", "A".repeat(64)),
-        "invalid checksum digest format",
-    );
-    check_invalid(
-        &format!("nginx@md5:{}", "a".repeat(32)),
-        "unsupported digest algorithm",
-    );
+    check_invalid(&format!("a@sha256:{}", "a".repeat(32)), "invalid checksum digest length");
+    check_invalid(&format!("nginx@sha256:{}", "A".repeat(64)), "invalid checksum digest format");
+    check_invalid(&format!("nginx@md5:{}", "a".repeat(32)), "unsupported digest algorithm");
     check_invalid("nginx@", "invalid reference format");
     check_invalid(&format!("@{DIGEST}"), "invalid reference format");
     check_invalid("nginx:1.25!", "invalid reference format");
     check_invalid("nginx:.x", "invalid reference format");
     check_invalid("nginx:1.25:1", "invalid reference format");
-    check_invalid(
-        &format!("nginx:{}", "t".repeat(129)),
-        "invalid reference format",
-    );
-    check_invalid(
-        &hex64,
-        &format!("invalid repository name ({hex64}), cannot specify 64-byte hexadecimal strings"),
-    );
-    check_invalid(
-        "https://github.com/docker/docker",
-        "invalid reference format",
-    );
+    check_invalid(&format!("nginx:{}", "t".repeat(129)), "invalid reference format");
+    check_invalid(&hex64, &format!("invalid repository name ({hex64}), cannot specify 64-byte hexadecimal strings"));
+    check_invalid("https://github.com/docker/docker", "invalid reference format");
     check_invalid("a//b", "invalid reference format");
     check_invalid("-nginx", "invalid reference format");
     check_invalid(" nginx", "invalid reference format");
     check_invalid("localhost:http/name", "invalid reference format");
-    check_invalid(
-        &"a".repeat(250),
-        "repository name must not be more than 255 characters",
-    );
+    check_invalid(&"a".repeat(250), "repository name must not be more than 255 characters");
 }
 
 #[test]

@@ -20,11 +20,7 @@ pub fn load(name: &str) -> Scenario {
 #[track_caller]
 pub fn run(name: &str, variant: &str) -> RunOutput {
     let s = load(name);
-    let v = s
-        .variants
-        .iter()
-        .find(|v| v.name == variant)
-        .unwrap_or_else(|| panic!("no variant {variant}"));
+    let v = s.variants.iter().find(|v| v.name == variant).unwrap_or_else(|| panic!("no variant {variant}"));
     model::run(&v.spec)
 }
 
@@ -40,4 +36,11 @@ pub fn pullsim(args: &[&str]) -> (i32, String, String) {
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
+}
+
+/// Parses scenario `text` and runs its base variant.
+#[track_caller]
+pub fn run_yaml(text: &str) -> RunOutput {
+    let s = scenario::parse("inline.yaml", text).unwrap_or_else(|e| panic!("{e}"));
+    model::run(&s.variants[0].spec)
 }

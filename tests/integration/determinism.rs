@@ -13,20 +13,11 @@ fn temp_dir(tag: &str) -> PathBuf {
 
 fn run_to(scenario: &str, dir: &Path, extra: &[&str]) -> (Vec<u8>, Vec<u8>) {
     let file = repo_path(&format!("scenarios/{scenario}.yaml"));
-    let mut args = vec![
-        "run",
-        file.to_str().unwrap(),
-        "--quiet",
-        "--out",
-        dir.to_str().unwrap(),
-    ];
+    let mut args = vec!["run", file.to_str().unwrap(), "--quiet", "--out", dir.to_str().unwrap()];
     args.extend_from_slice(extra);
     let (code, _, err) = pullsim(&args);
     assert_eq!(code, 0, "{err}");
-    (
-        std::fs::read(dir.join("summary.json")).unwrap(),
-        std::fs::read(dir.join("events.jsonl")).unwrap(),
-    )
+    (std::fs::read(dir.join("summary.json")).unwrap(), std::fs::read(dir.join("events.jsonl")).unwrap())
 }
 
 #[test]
@@ -38,20 +29,11 @@ fn every_bundled_scenario_gives_byte_identical_outputs_when_run_twice() {
     names.sort();
     assert!(names.len() >= 4);
     for name in names {
-        let (a, b) = (
-            temp_dir(&format!("{name}-a")),
-            temp_dir(&format!("{name}-b")),
-        );
+        let (a, b) = (temp_dir(&format!("{name}-a")), temp_dir(&format!("{name}-b")));
         let first = run_to(&name, &a, &[]);
         let second = run_to(&name, &b, &[]);
-        assert!(
-            first.0 == second.0,
-            "{name}: summary.json differs between runs"
-        );
-        assert!(
-            first.1 == second.1,
-            "{name}: events.jsonl differs between runs"
-        );
+        assert!(first.0 == second.0, "{name}: summary.json differs between runs");
+        assert!(first.1 == second.1, "{name}: events.jsonl differs between runs");
         assert!(!first.1.is_empty());
         let _ = std::fs::remove_dir_all(a);
         let _ = std::fs::remove_dir_all(b);
@@ -71,12 +53,7 @@ fn another_seed_moves_the_jittered_retries() {
 #[test]
 fn adding_a_node_pool_does_not_shift_other_pods_draws() {
     let scenario = load("never-policy");
-    let base = &scenario
-        .variants
-        .iter()
-        .find(|v| v.name == "not-preloaded")
-        .unwrap()
-        .spec;
+    let base = &scenario.variants.iter().find(|v| v.name == "not-preloaded").unwrap().spec;
     let mut bigger = base.clone();
     let mut extra = bigger.node_pools[0].clone();
     extra.name = "zzz-extra".into();
@@ -87,9 +64,7 @@ fn adding_a_node_pool_does_not_shift_other_pods_draws() {
         out.trace
             .iter()
             .filter_map(|e| match e.kind {
-                TraceKind::ImageNeverPull { pod, .. } => {
-                    Some((out.world.pod_key(pod), e.t.as_micros()))
-                }
+                TraceKind::ImageNeverPull { pod, .. } => Some((out.world.pod_key(pod), e.t.as_micros())),
                 _ => None,
             })
             .collect()

@@ -3,6 +3,7 @@
 mod cli;
 mod common;
 mod determinism;
+mod model_rules;
 mod readme;
 mod scenarios;
 mod validation;

@@ -11,15 +11,8 @@ fn readme_example_output_is_what_the_command_prints() {
         .nth(1)
         .and_then(|s| s.split("<!-- readme-example:end -->").next())
         .expect("README has the example block");
-    let mut lines = block
-        .lines()
-        .filter(|l| !l.starts_with("```"))
-        .skip_while(|l| l.trim().is_empty());
-    let command = lines
-        .next()
-        .expect("a command line")
-        .strip_prefix("$ pullsim ")
-        .expect("starts with $ pullsim");
+    let mut lines = block.lines().filter(|l| !l.starts_with("```")).skip_while(|l| l.trim().is_empty());
+    let command = lines.next().expect("a command line").strip_prefix("$ pullsim ").expect("starts with $ pullsim");
     let shown: Vec<&str> = lines.take_while(|l| !l.trim().is_empty()).collect();
     let out_dir = std::env::temp_dir().join(format!("pullsim-readme-{}", std::process::id()));
     let mut args: Vec<&str> = command.split_whitespace().collect();
@@ -27,10 +20,7 @@ fn readme_example_output_is_what_the_command_prints() {
     args.extend(["--out", &out]);
     let (code, stdout, stderr) = pullsim(&args);
     assert_eq!(code, 0, "{stderr}");
-    let printed: Vec<&str> = stdout
-        .lines()
-        .filter(|l| !l.starts_with("wrote "))
-        .collect();
+    let printed: Vec<&str> = stdout.lines().filter(|l| !l.starts_with("wrote ")).collect();
     assert_eq!(shown, printed);
     let _ = std::fs::remove_dir_all(out_dir);
 }
@@ -41,26 +31,15 @@ fn committed_reports_match_what_the_scenarios_produce() {
     for entry in std::fs::read_dir(repo_path("scenarios")).unwrap() {
         let path = entry.unwrap().path();
         let name = path.file_stem().unwrap().to_str().unwrap().to_string();
-        let out_dir =
-            std::env::temp_dir().join(format!("pullsim-reports-{}-{name}", std::process::id()));
-        let (code, _, stderr) = pullsim(&[
-            "run",
-            path.to_str().unwrap(),
-            "--quiet",
-            "--out",
-            out_dir.to_str().unwrap(),
-        ]);
+        let out_dir = std::env::temp_dir().join(format!("pullsim-reports-{}-{name}", std::process::id()));
+        let (code, _, stderr) =
+            pullsim(&["run", path.to_str().unwrap(), "--quiet", "--out", out_dir.to_str().unwrap()]);
         assert_eq!(code, 0, "{stderr}");
         for file in ["summary.json", "events.jsonl"] {
             let committed = std::fs::read(repo_path(&format!("reports/{name}/{file}")))
-                .unwrap_or_else(|_| {
-                    panic!("reports/{name}/{file} is missing: regenerate the reports")
-                });
+                .unwrap_or_else(|_| panic!("reports/{name}/{file} is missing: regenerate the reports"));
             let fresh = std::fs::read(out_dir.join(file)).unwrap();
-            assert!(
-                committed == fresh,
-                "reports/{name}/{file} is stale: regenerate the reports (see README)"
-            );
+            assert!(committed == fresh, "reports/{name}/{file} is stale: regenerate the reports (see README)");
         }
         let _ = std::fs::remove_dir_all(out_dir);
         checked += 1;

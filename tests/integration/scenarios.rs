@@ -53,10 +53,7 @@ fn unlimited_parallel_pulls_share_the_nic_and_finish_together() {
     let together = transfer_us(3 * GIB, 1_000_000_000);
     let t = running_times(&out);
     assert_eq!(t.len(), 3);
-    assert!(
-        t.iter().all(|(_, x)| *x == together),
-        "{t:?} all at {together}"
-    );
+    assert!(t.iter().all(|(_, x)| *x == together), "{t:?} all at {together}");
 }
 
 #[test]
@@ -76,12 +73,7 @@ fn serial_pull_waits_are_reported_apart_from_pull_duration() {
         .trace
         .iter()
         .filter_map(|e| match &e.kind {
-            TraceKind::PullCompleted {
-                duration,
-                including_waiting,
-                bytes,
-                ..
-            } => {
+            TraceKind::PullCompleted { duration, including_waiting, bytes, .. } => {
                 assert_eq!(*bytes, GIB);
                 Some((duration.as_micros(), including_waiting.as_micros()))
             }
@@ -103,41 +95,23 @@ fn missing_tag_backs_off_exponentially_and_retries_only_on_requeued_syncs() {
         let mut window_end: Option<SimTime> = None;
         let mut last_sync: Option<SimTime> = None;
         for e in &events {
-            let sync_start = matches!(
-                e.kind,
-                TraceKind::PullQueued { .. } | TraceKind::Backoff { refused: true, .. }
-            );
+            let sync_start = matches!(e.kind, TraceKind::PullQueued { .. } | TraceKind::Backoff { refused: true, .. });
             if sync_start {
                 if let Some(prev) = last_sync {
                     let gap = e.t.as_micros() - prev.as_micros();
-                    assert!(
-                        (10_000_000..16_000_000).contains(&gap),
-                        "{name}: syncs {gap} us apart"
-                    );
+                    assert!((10_000_000..16_000_000).contains(&gap), "{name}: syncs {gap} us apart");
                 }
                 last_sync = Some(e.t);
             }
             match &e.kind {
                 TraceKind::PullQueued { .. } => {
-                    assert!(
-                        window_end.is_none_or(|w| e.t >= w),
-                        "{name}: pull at {} inside window",
-                        e.t
-                    );
+                    assert!(window_end.is_none_or(|w| e.t >= w), "{name}: pull at {} inside window", e.t);
                 }
-                TraceKind::Backoff {
-                    refused: true,
-                    until,
-                    ..
-                } => {
+                TraceKind::Backoff { refused: true, until, .. } => {
                     assert_eq!(Some(*until), window_end);
                     assert!(e.t < *until, "{name}: refused at {} after the window", e.t);
                 }
-                TraceKind::Backoff {
-                    refused: false,
-                    until,
-                    ..
-                } => {
+                TraceKind::Backoff { refused: false, until, .. } => {
                     windows.push((*until - e.t).as_micros() / 1_000_000);
                     window_end = Some(*until);
                 }
@@ -148,45 +122,23 @@ fn missing_tag_backs_off_exponentially_and_retries_only_on_requeued_syncs() {
             }
         }
         assert_eq!(windows, vec![10, 20, 40, 80, 160], "{name}");
-        let started = events
-            .iter()
-            .find(|e| matches!(e.kind, TraceKind::PodRunning { .. }))
-            .expect("starts")
-            .t;
-        let last_attempt = events
-            .iter()
-            .rev()
-            .find(|e| matches!(e.kind, TraceKind::PullQueued { .. }))
-            .unwrap()
-            .t;
+        let started = events.iter().find(|e| matches!(e.kind, TraceKind::PodRunning { .. })).expect("starts").t;
+        let last_attempt = events.iter().rev().find(|e| matches!(e.kind, TraceKind::PullQueued { .. })).unwrap().t;
         assert!(last_attempt >= push && last_attempt >= window_end.unwrap());
         assert!(started >= last_attempt);
     }
     let reg = &out.world.registries[0].stats;
-    assert_eq!(
-        reg.failed_requests, 10,
-        "five failed attempts for each of two pods"
-    );
+    assert_eq!(reg.failed_requests, 10, "five failed attempts for each of two pods");
     assert_eq!(reg.manifest_requests, 12);
-    assert_eq!(
-        reg.bytes,
-        2 * 12 * MIB,
-        "only the v2 layer is new on each node"
-    );
+    assert_eq!(reg.bytes, 2 * 12 * MIB, "only the v2 layer is new on each node");
 }
 
 #[test]
 fn tag_pushed_before_the_rollout_pulls_once_per_pod_without_failures() {
     let out = run("backoff-missing-tag", "pushed-first");
-    assert!(!out.trace.iter().any(|e| matches!(
-        e.kind,
-        TraceKind::PullFailed { .. } | TraceKind::Backoff { .. }
-    )));
+    assert!(!out.trace.iter().any(|e| matches!(e.kind, TraceKind::PullFailed { .. } | TraceKind::Backoff { .. })));
     let reg = &out.world.registries[0].stats;
-    assert_eq!(
-        (reg.manifest_requests, reg.blob_requests, reg.bytes),
-        (2, 2, 2 * 12 * MIB)
-    );
+    assert_eq!((reg.manifest_requests, reg.blob_requests, reg.bytes), (2, 2, 2 * 12 * MIB));
 }
 
 fn digests_at_end(out: &RunOutput) -> Vec<(String, u32)> {
@@ -209,24 +161,12 @@ fn always_sees_the_moved_tag_and_runs_two_versions_side_by_side() {
         .collect();
     assert_eq!(pulls.len(), 20);
     // The first ten find v1 on the node: a manifest request, nothing downloaded.
-    assert!(
-        pulls[..10].iter().all(|(t, b)| *t == 0 && *b == 0),
-        "{pulls:?}"
-    );
+    assert!(pulls[..10].iter().all(|(t, b)| *t == 0 && *b == 0), "{pulls:?}");
     // The ten pods of the scale-up get v2: only its 22 MiB top layer is new.
-    assert!(
-        pulls[10..].iter().all(|(t, b)| *t >= 180 && *b == 22 * MIB),
-        "{pulls:?}"
-    );
+    assert!(pulls[10..].iter().all(|(t, b)| *t >= 180 && *b == 22 * MIB), "{pulls:?}");
     let reg = &out.world.registries[0].stats;
-    assert_eq!(
-        (reg.manifest_requests, reg.blob_requests, reg.bytes),
-        (20, 10, 220 * MIB)
-    );
-    assert_eq!(
-        digests_at_end(&out),
-        vec![("app-v1".into(), 10), ("app-v2".into(), 10)]
-    );
+    assert_eq!((reg.manifest_requests, reg.blob_requests, reg.bytes), (20, 10, 220 * MIB));
+    assert_eq!(digests_at_end(&out), vec![("app-v1".into(), 10), ("app-v2".into(), 10)]);
     assert_eq!(out.world.workloads[0].max_distinct, 2);
 }
 
@@ -234,10 +174,7 @@ fn always_sees_the_moved_tag_and_runs_two_versions_side_by_side() {
 fn ifnotpresent_keeps_the_old_digest_after_the_tag_moves() {
     let out = run("always-vs-ifnotpresent", "ifnotpresent");
     let reg = &out.world.registries[0].stats;
-    assert_eq!(
-        (reg.manifest_requests, reg.blob_requests, reg.bytes),
-        (0, 0, 0)
-    );
+    assert_eq!((reg.manifest_requests, reg.blob_requests, reg.bytes), (0, 0, 0));
     assert_eq!(digests_at_end(&out), vec![("app-v1".into(), 20)]);
     assert_eq!(out.world.workloads[0].max_distinct, 1);
 }
@@ -245,18 +182,8 @@ fn ifnotpresent_keeps_the_old_digest_after_the_tag_moves() {
 #[test]
 fn never_uses_the_preloaded_image_without_registry_traffic() {
     let out = run("never-policy", "base");
-    assert_eq!(
-        running_times(&out)
-            .iter()
-            .map(|(_, t)| *t)
-            .collect::<Vec<_>>(),
-        vec![0, 0, 0]
-    );
-    let present = out
-        .trace
-        .iter()
-        .filter(|e| matches!(e.kind, TraceKind::ImagePresent { .. }))
-        .count();
+    assert_eq!(running_times(&out).iter().map(|(_, t)| *t).collect::<Vec<_>>(), vec![0, 0, 0]);
+    let present = out.trace.iter().filter(|e| matches!(e.kind, TraceKind::ImagePresent { .. })).count();
     assert_eq!(present, 3);
     assert_eq!(out.world.registries[0].stats.manifest_requests, 0);
 }
@@ -278,53 +205,58 @@ fn never_without_the_image_fails_every_sync_and_never_pulls() {
         assert_eq!(times[0], 0);
         // Requeued every 10-15 s (plus the tick) over two minutes: 8 to 12 syncs.
         assert!((8..=12).contains(&times.len()), "{times:?}");
-        assert!(times
-            .windows(2)
-            .all(|w| (10_000_000..16_000_000).contains(&(w[1] - w[0]))));
+        assert!(times.windows(2).all(|w| (10_000_000..16_000_000).contains(&(w[1] - w[0]))));
     }
 }
 
 #[test]
 fn registry_qps_lets_the_burst_through_and_fails_the_rest_at_once() {
     let out = run("registry-qps-storm", "base");
-    let at_zero = |f: fn(&TraceKind) -> bool| {
-        out.trace
-            .iter()
-            .filter(|e| e.t == SimTime::ZERO && f(&e.kind))
-            .count()
-    };
+    let at_zero = |f: fn(&TraceKind) -> bool| out.trace.iter().filter(|e| e.t == SimTime::ZERO && f(&e.kind)).count();
     assert_eq!(at_zero(|k| matches!(k, TraceKind::PullStarted { .. })), 30);
-    assert_eq!(
-        at_zero(|k| matches!(
-            k,
-            TraceKind::PullFailed {
-                failure: PullFailure::QpsExceeded,
-                ..
-            }
-        )),
-        20
-    );
-    assert_eq!(
-        out.world.registries[0].stats.manifest_requests, 30,
-        "throttled pulls never reach the registry"
-    );
+    assert_eq!(at_zero(|k| matches!(k, TraceKind::PullFailed { failure: PullFailure::QpsExceeded, .. })), 20);
+    assert_eq!(out.world.registries[0].stats.manifest_requests, 30, "throttled pulls never reach the registry");
     let t = running_times(&out);
     assert_eq!(t.len(), 30);
     assert_eq!(t.iter().filter(|(_, x)| *x < 1_000_000).count(), 10);
-    assert!(
-        t.iter()
-            .filter(|(_, x)| *x >= 1_000_000)
-            .all(|(_, x)| *x >= 10_000_000),
-        "retried on requeued syncs"
-    );
+    assert!(t.iter().filter(|(_, x)| *x >= 1_000_000).all(|(_, x)| *x >= 10_000_000), "retried on requeued syncs");
 }
 
 #[test]
 fn without_a_qps_limit_every_pull_starts_at_once() {
     let out = run("registry-qps-storm", "no-limit");
-    assert!(!out
-        .trace
-        .iter()
-        .any(|e| matches!(e.kind, TraceKind::PullFailed { .. })));
+    assert!(!out.trace.iter().any(|e| matches!(e.kind, TraceKind::PullFailed { .. })));
     assert!(running_times(&out).iter().all(|(_, t)| *t < 1_000_000));
+}
+
+#[test]
+fn after_an_outage_each_pod_waits_for_its_own_backoff_window_and_next_sync() {
+    let out = run("registry-outage", "base");
+    let (down, up) = (60_000_000, 240_000_000);
+    let mut window_end = std::collections::BTreeMap::new();
+    for e in &out.trace {
+        match &e.kind {
+            TraceKind::PullFailed { failure, .. } => {
+                assert_eq!(*failure, PullFailure::RegistryUnavailable);
+                assert!((down..up).contains(&e.t.as_micros()), "a failure outside the outage at {}", e.t);
+            }
+            TraceKind::Backoff { pod, until, refused: false, .. } => {
+                window_end.insert(*pod, *until);
+            }
+            TraceKind::PodRunning { pod } if out.world.pods[pod.0 as usize].created.as_micros() > 0 => {
+                assert!(e.t.as_micros() >= up, "a new pod ran during the outage");
+                assert!(e.t >= window_end[pod], "a pod ran before its backoff window ended");
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(window_end.len(), 10, "every pod of the scale-up backed off");
+    let slowest =
+        out.trace.iter().filter(|e| matches!(e.kind, TraceKind::PodRunning { .. })).map(|e| e.t).max().unwrap();
+    assert!(slowest.as_micros() > up + 10_000_000, "recovery is spread beyond the outage's end");
+    let calm = run("registry-outage", "no-outage");
+    assert!(!calm.trace.iter().any(|e| matches!(e.kind, TraceKind::PullFailed { .. })));
+    let calm_slowest =
+        calm.trace.iter().filter(|e| matches!(e.kind, TraceKind::PodRunning { .. })).map(|e| e.t.as_micros()).max();
+    assert!(calm_slowest.unwrap() < 125_000_000);
 }

@@ -76,11 +76,7 @@ fn with(from: &str, to: &str) -> String {
 fn with_all(edits: &[(&str, &str)]) -> String {
     let mut text = BASE.to_string();
     for (from, to) in edits {
-        assert_eq!(
-            text.matches(from).count(),
-            1,
-            "edit {from:?} must match once"
-        );
+        assert_eq!(text.matches(from).count(), 1, "edit {from:?} must match once");
         text = text.replacen(from, to, 1);
     }
     text
@@ -105,12 +101,7 @@ fn diagnostics(text: &str) -> Vec<Diagnostic> {
 fn check(text: &str, expected: &[&str]) {
     let lines: Vec<String> = diagnostics(text).iter().map(|d| d.to_string()).collect();
     let all = lines.join("\n");
-    assert_eq!(
-        lines.len(),
-        expected.len(),
-        "wanted {} diagnostics, got:\n{all}",
-        expected.len()
-    );
+    assert_eq!(lines.len(), expected.len(), "wanted {} diagnostics, got:\n{all}", expected.len());
     let mut used = vec![false; lines.len()];
     for want in expected {
         let hit = (0..lines.len()).find(|&i| !used[i] && lines[i].contains(want));
@@ -157,10 +148,7 @@ fn yaml_syntax_errors_give_line_and_column() {
         &with("name: checks", "name: \"checks"),
         &["checks.yaml:51:1: found unexpected end of stream, while scanning a quoted scalar at line 4 column 9"],
     );
-    check(
-        &with("  seed: 7\n", "\tseed: 7\n"),
-        &["checks.yaml:6:1: found character that cannot start any token"],
-    );
+    check(&with("  seed: 7\n", "\tseed: 7\n"), &["checks.yaml:6:1: found character that cannot start any token"]);
     check(
         &with("    app: {size: 20MiB}\n", "     app: {size: 20MiB}\n"),
         &["checks.yaml:10:9: mapping values are not allowed in this context"],
@@ -242,10 +230,7 @@ fn unknown_keys_are_errors_at_every_depth() {
 #[test]
 fn a_key_written_twice_is_an_error_at_the_second() {
     check(
-        &with(
-            "    app: {size: 20MiB}\n",
-            "    app: {size: 20MiB}\n    app: 1MiB\n",
-        ),
+        &with("    app: {size: 20MiB}\n", "    app: {size: 20MiB}\n    app: 1MiB\n"),
         &["checks.yaml:11:5: spec.layers: duplicate key \"app\": each name may appear only once"],
     );
     check(
@@ -256,22 +241,13 @@ fn a_key_written_twice_is_an_error_at_the_second() {
         &with("{v1: app-v1, v2: app-v2}", "{v1: app-v1, v2: app-v2, v1: app-v2}"),
         &["checks.yaml:20:51: spec.registries.registry.example.com.repositories.team/app.tags: duplicate key \"v1\""],
     );
-    check(
-        &with("  seed: 7\n", "  seed: 7\n  seed: 8\n"),
-        &["spec: duplicate field `seed`"],
-    );
+    check(&with("  seed: 7\n", "  seed: 7\n  seed: 8\n"), &["spec: duplicate field `seed`"]);
 }
 
 #[test]
 fn missing_required_fields_are_named() {
-    check(
-        &with("  duration: 10m\n", ""),
-        &["checks.yaml:6:3: spec: missing field `duration`"],
-    );
-    check(
-        &with("  name: checks\n", "  description: no name\n"),
-        &["checks.yaml:4:3: metadata: missing field `name`"],
-    );
+    check(&with("  duration: 10m\n", ""), &["checks.yaml:6:3: spec: missing field `duration`"]);
+    check(&with("  name: checks\n", "  description: no name\n"), &["checks.yaml:4:3: metadata: missing field `name`"]);
     check(
         &with("              image: registry.example.com/team/app:v1\n", ""),
         &["checks.yaml:35:15: spec.workloads.web.template.spec.containers[0]: missing field `image`"],
@@ -303,10 +279,7 @@ fn bad_durations_sizes_and_bandwidths_are_explained() {
         &with("duration: 10m", "duration: 600"),
         &["checks.yaml:7:3: spec.duration: expected a duration like 90s, 5m, 1h30m or 250ms, got \"600\": a unit is required after each number"],
     );
-    check(
-        &with("duration: 10m", "duration: 0"),
-        &["checks.yaml:7:3: spec.duration: expected a duration above zero"],
-    );
+    check(&with("duration: 10m", "duration: 0"), &["checks.yaml:7:3: spec.duration: expected a duration above zero"]);
     check(
         &with("base: 100MiB", "base: 100mb"),
         &["checks.yaml:9:5: spec.layers.base: expected a size like 512B, 120MiB, 1.5GiB or 500M, got \"100mb\": unknown unit \"mb\"; accepted units are B, kB (or KB)"],
@@ -496,11 +469,7 @@ fn kubelet_defaults_serialize_to_false_when_only_max_parallel_is_set() {
         "        serializeImagePulls: false\n        maxParallelImagePulls: 2\n",
         "        maxParallelImagePulls: 1\n",
     ));
-    assert!(
-        s.variants[0].spec.node_pools[0]
-            .kubelet
-            .serialize_image_pulls
-    );
+    assert!(s.variants[0].spec.node_pools[0].kubelet.serialize_image_pulls);
     let s = valid(&with("        maxParallelImagePulls: 2\n", ""));
     let k = &s.variants[0].spec.node_pools[0].kubelet;
     assert!(!k.serialize_image_pulls);
@@ -557,10 +526,8 @@ fn timeline_entries_need_one_action_in_time() {
 
 #[test]
 fn a_bad_value_in_a_variant_is_located_inside_its_patch() {
-    let text = with(
-        SERIAL_PATCH,
-        "      nodePools: {pool: {kubelet: {serializeImagePulls: true, maxParallelImagePulls: 4}}}",
-    );
+    let text =
+        with(SERIAL_PATCH, "      nodePools: {pool: {kubelet: {serializeImagePulls: true, maxParallelImagePulls: 4}}}");
     check(
         &text,
         &["checks.yaml:50:63: spec.nodePools.pool.kubelet.maxParallelImagePulls: the kubelet fails to start: invalid configuration: maxParallelImagePulls cannot be larger than 1 unless SerializeImagePulls (--serialize-image-pulls) is set to false (in variant \"serial\")"],
@@ -568,17 +535,8 @@ fn a_bad_value_in_a_variant_is_located_inside_its_patch() {
     // The same, field by field.
     let d = &diagnostics(&text)[0];
     assert_eq!(d.file, FILE);
-    assert_eq!(
-        d.location,
-        Some(Location {
-            line: 50,
-            column: 63
-        })
-    );
-    assert_eq!(
-        d.path.to_string(),
-        "spec.nodePools.pool.kubelet.maxParallelImagePulls"
-    );
+    assert_eq!(d.location, Some(Location { line: 50, column: 63 }));
+    assert_eq!(d.path.to_string(), "spec.nodePools.pool.kubelet.maxParallelImagePulls");
     assert_eq!(d.variant.as_deref(), Some("serial"));
 }
 
@@ -588,17 +546,12 @@ fn variant_errors_say_which_variant() {
         &with(SERIAL_PATCH, "      nodePools: {pool: {kubelet: {maxParallelImagePulls: lots}}}"),
         &["checks.yaml:50:36: spec.nodePools.pool.kubelet.maxParallelImagePulls: invalid type: string \"lots\", expected a whole number (in variant \"serial\")"],
     );
-    let typo = with(
-        SERIAL_PATCH,
-        "      nodePools: {pool: {kubelet: {serializeImagePull: false}}}",
-    );
+    let typo = with(SERIAL_PATCH, "      nodePools: {pool: {kubelet: {serializeImagePull: false}}}");
     check(
         &typo,
         &["checks.yaml:50:36: spec.nodePools.pool.kubelet.serializeImagePull: unknown field `serializeImagePull`, expected one of `serializeImagePulls`"],
     );
-    assert!(diagnostics(&typo)[0]
-        .to_string()
-        .ends_with("(in variant \"serial\")"));
+    assert!(diagnostics(&typo)[0].to_string().ends_with("(in variant \"serial\")"));
     check(
         &with(SERIAL_PATCH, "      images: {app-v2: {layers: [gone]}}"),
         &["checks.yaml:50:34: spec.images.app-v2.layers[0]: unknown layer \"gone\"; known: app, base (in variant \"serial\")"],
@@ -614,58 +567,38 @@ fn variant_errors_say_which_variant() {
     );
     check(
         &with("    serial:\n", "    base:\n"),
-        &["checks.yaml:49:5: spec.variants.base: variant names are letters, digits, '-' or '_', and not \"base\""],
+        &["checks.yaml:49:5: spec.variants.base: variant names are 1-63 letters, digits, '-' or '_', and not \"base\""],
     );
     check(
         &with("    serial:\n", "    \"my variant\":\n"),
-        &["checks.yaml:49:5: spec.variants[\"my variant\"]: variant names are letters, digits, '-' or '_'"],
+        &["checks.yaml:49:5: spec.variants[\"my variant\"]: variant names are 1-63 letters, digits, '-' or '_'"],
     );
     check(
-        &with(
-            &format!("    serial:\n{SERIAL_PATCH}\n"),
-            "    serial: [1, 2]\n",
-        ),
+        &with(&format!("    serial:\n{SERIAL_PATCH}\n"), "    serial: [1, 2]\n"),
         &["checks.yaml:49:5: spec.variants.serial: expected a map: a merge patch over spec"],
     );
     check(
-        &with(
-            &format!("    serial:\n{SERIAL_PATCH}\n"),
-            "    serial: nope\n",
-        ),
+        &with(&format!("    serial:\n{SERIAL_PATCH}\n"), "    serial: nope\n"),
         &["checks.yaml:49:5: spec.variants.serial: expected a map: a merge patch over spec"],
     );
     check(
-        &with(
-            SERIAL_PATCH,
-            &format!("      variants: {{x: {{}}}}\n{SERIAL_PATCH}"),
-        ),
+        &with(SERIAL_PATCH, &format!("      variants: {{x: {{}}}}\n{SERIAL_PATCH}")),
         &["checks.yaml:50:7: spec.variants.serial.variants: a variant cannot define variants"],
     );
 }
 
 #[test]
 fn a_problem_of_the_base_is_reported_once_not_once_per_variant() {
-    let text = with_all(&[
-        ("count: 2", "count: -1"),
-        (
-            SERIAL_PATCH,
-            &format!("{SERIAL_PATCH}\n    other: {{seed: 9}}"),
-        ),
-    ]);
-    check(
-        &text,
-        &["checks.yaml:23:7: spec.nodePools.pool.count: expected a whole number from 0 to 200000, got -1"],
-    );
+    let text =
+        with_all(&[("count: 2", "count: -1"), (SERIAL_PATCH, &format!("{SERIAL_PATCH}\n    other: {{seed: 9}}"))]);
+    check(&text, &["checks.yaml:23:7: spec.nodePools.pool.count: expected a whole number from 0 to 200000, got -1"]);
     assert_eq!(diagnostics(&text)[0].variant, None);
 }
 
 #[test]
 fn an_empty_section_reads_as_absent_in_variants_too() {
     check(
-        &with(
-            "  layers:\n    base: 100MiB\n    app: {size: 20MiB}\n",
-            "  layers:\n",
-        ),
+        &with("  layers:\n    base: 100MiB\n    app: {size: 20MiB}\n", "  layers:\n"),
         &[
             "checks.yaml:10:23: spec.images.app-v1.layers[0]: unknown layer \"base\"; known: none",
             "checks.yaml:10:29: spec.images.app-v1.layers[1]: unknown layer \"app\"; known: none",
@@ -714,10 +647,7 @@ fn absurd_sizes_are_refused_before_anything_is_allocated() {
     );
     // Counts within bounds one by one, too many pods together: the scaled-up Deployment and the Pod.
     check(
-        &with_all(&[
-            ("replicas: 3", "replicas: 1000000"),
-            ("replicas: 5}", "replicas: 2000000}"),
-        ]),
+        &with_all(&[("replicas: 3", "replicas: 1000000"), ("replicas: 5}", "replicas: 2000000}")]),
         &["checks.yaml:28:3: spec.workloads: up to 2000001 pods at once; at most 2000000 are supported"],
     );
 }
@@ -728,15 +658,9 @@ fn several_problems_are_all_reported_at_once() {
         ("duration: 10m", "duration: 10 minutes"),
         ("[base, app]", "[base, ap]"),
         ("count: 2", "count: -3"),
-        (
-            "imagePullPolicy: IfNotPresent",
-            "imagePullPolicy: Sometimes",
-        ),
+        ("imagePullPolicy: IfNotPresent", "imagePullPolicy: Sometimes"),
         ("container: app,", "container: sidecar,"),
-        (
-            "serializeImagePulls: null, maxParallelImagePulls: null",
-            "maxParallelImagePulls: 0",
-        ),
+        ("serializeImagePulls: null, maxParallelImagePulls: null", "maxParallelImagePulls: 0"),
     ]);
     check(
         &text,
@@ -759,10 +683,7 @@ fn a_byte_order_mark_is_not_part_of_the_yaml() {
     let s = valid(&format!("\u{feff}{BASE}"));
     assert_eq!(s.name, "checks");
     // Columns count from after the mark.
-    check(
-        &format!("\u{feff}{}", with("count: 2", "count: -1")),
-        &["checks.yaml:23:7: spec.nodePools.pool.count"],
-    );
+    check(&format!("\u{feff}{}", with("count: 2", "count: -1")), &["checks.yaml:23:7: spec.nodePools.pool.count"]);
 }
 
 /// Deterministic damage to [`BASE`]: each line deleted, each line doubled, each pair of neighbours
@@ -824,4 +745,39 @@ fn damaged_scenarios_give_errors_never_panics() {
     }
     // Some damage is harmless (deleting `seed: 7`, say); most is not.
     assert!(invalid > ok, "{invalid} invalid, {ok} valid");
+}
+
+#[test]
+fn names_digests_and_kubelet_integers_are_checked() {
+    check(
+        &with("    app: {size: 20MiB}", "    app: {size: 20MiB, digest: \"sha256:1111111111111111111111111111111111111111111111111111111111111111\"}\n    app2: {size: 1MiB, digest: \"sha256:1111111111111111111111111111111111111111111111111111111111111111\"}"),
+        &["checks.yaml:11:24: spec.layers.app2.digest: digest sha256:1111111111111111111111111111111111111111111111111111111111111111 is also the digest of layer \"app\""],
+    );
+    check(
+        &with("            - name: app\n", "            - name: App_1\n"),
+        &[
+            "checks.yaml:35:15: spec.workloads.web.template.spec.containers[0].name: container names are 1-63 lowercase letters",
+            "spec.timeline[1].setImage.container: unknown container \"app\"",
+        ],
+    );
+    check(
+        &with(
+            "        maxParallelImagePulls: 2\n",
+            "        maxParallelImagePulls: 2\n        registryBurst: 3000000000\n",
+        ),
+        &["spec.nodePools.pool.kubelet.registryBurst: expected a 32-bit integer (at most 2147483647)"],
+    );
+    check(
+        &with("    job:\n", "    web-7:\n"),
+        &["spec.workloads.web-7: Pod \"web-7\" would have the same name as a pod of Deployment \"web\""],
+    );
+}
+
+#[test]
+fn numeric_tags_mean_the_same_in_the_base_and_in_variants() {
+    let s = valid(&with("{tags: {v1: app-v1, v2: app-v2}}", "{tags: {v1: app-v1, v2: app-v2, 1.10: app-v1}}"));
+    for v in &s.variants {
+        let repo = &v.spec.registries[0].repositories["team/app"];
+        assert!(repo.tags.contains_key("1.10"), "variant {} reads the tag as {:?}", v.name, repo.tags.keys());
+    }
 }

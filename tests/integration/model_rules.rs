@@ -1,0 +1,138 @@
+//! Small inline scenarios, one kubelet or runtime rule each.
+
+use crate::common::run_yaml;
+use pullsim::model::trace::TraceKind;
+
+const HEAD: &str = "apiVersion: pullsim/v1\nkind: Scenario\nmetadata: {name: rule}\nspec:\n";
+
+fn completions(out: &pullsim::model::RunOutput) -> Vec<(String, u64)> {
+    out.trace
+        .iter()
+        .filter_map(|e| match e.kind {
+            TraceKind::PullCompleted { pull, .. } => {
+                Some((out.world.pod_key(out.world.pulls[pull.0 as usize].pod), e.t.as_micros()))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// A pull that waits for a layer another pull is fetching also waits for it to be unpacked.
+#[test]
+fn a_pull_sharing_a_layer_in_flight_completes_when_that_layer_is_unpacked() {
+    let out = run_yaml(&format!(
+        "{HEAD}  duration: 1m
+  layers: {{base: 100MB}}
+  images: {{a: {{layers: [base]}}, b: {{layers: [base]}}}}
+  registries:
+    r.example.com: {{repositories: {{a: {{tags: {{v1: a}}}}, b: {{tags: {{v1: b}}}}}}}}
+  nodePools: {{p: {{count: 1, bandwidth: 100MB/s, diskWrite: 100MB/s, kubelet: {{serializeImagePulls: false}}}}}}
+  workloads:
+    a: {{kind: Pod, spec: {{containers: [{{name: c, image: r.example.com/a:v1}}]}}}}
+    b: {{kind: Pod, spec: {{containers: [{{name: c, image: r.example.com/b:v1}}]}}}}
+"
+    ));
+    // One second to download 100 MB at 100 MB/s, one more to unpack it; the second pull downloads nothing.
+    assert_eq!(completions(&out), vec![("default/a".to_string(), 2_000_000), ("default/b".to_string(), 2_000_000)]);
+    assert_eq!(out.world.registries[0].stats.blob_requests, 1);
+}
+
+/// imagePullPolicy is defaulted once, from the image the object was created with: a later change to
+/// `:latest` keeps IfNotPresent, so the node's old `latest` is used without asking the registry.
+#[test]
+fn pull_policy_is_not_re_defaulted_when_the_image_changes() {
+    let out = run_yaml(&format!(
+        "{HEAD}  duration: 5m
+  layers: {{l1: 10MiB, l2: 10MiB}}
+  images: {{v1: {{layers: [l1]}}, v2: {{layers: [l2]}}}}
+  registries:
+    r.example.com: {{repositories: {{app: {{tags: {{v1: v1, latest: v1}}}}}}}}
+  nodePools: {{p: {{count: 1, preloaded: [r.example.com/app:v1, r.example.com/app:latest]}}}}
+  workloads:
+    web: {{kind: Deployment, replicas: 2, template: {{spec: {{containers: [{{name: c, image: r.example.com/app:v1}}]}}}}}}
+  timeline:
+    - {{at: 1m, pushTag: {{image: r.example.com/app:latest, manifest: v2}}}}
+    - {{at: 2m, setImage: {{workload: web, image: r.example.com/app:latest}}}}
+"
+    ));
+    assert_eq!(out.world.registries[0].stats.manifest_requests, 0);
+    let running = &out.world.workloads[0].running["c"];
+    assert_eq!(
+        running.iter().map(|(i, n)| (out.world.spec.images[i.0 as usize].name.as_str(), *n)).collect::<Vec<_>>(),
+        vec![("v1", 2)]
+    );
+    let created = out.trace.iter().filter(|e| matches!(e.kind, TraceKind::PodCreated { .. })).count();
+    assert_eq!(created, 4, "the rollout replaced both pods");
+}
+
+/// A template that does not change makes no rollout; a bare Pod is named after its workload.
+#[test]
+fn set_image_to_the_same_image_replaces_nothing_and_bare_pods_keep_their_name() {
+    let out = run_yaml(&format!(
+        "{HEAD}  duration: 5m
+  layers: {{l1: 10MiB}}
+  images: {{v1: {{layers: [l1]}}}}
+  registries:
+    r.example.com: {{repositories: {{app: {{tags: {{v1: v1}}}}}}}}
+  nodePools: {{p: {{count: 1}}}}
+  workloads:
+    web: {{kind: Deployment, replicas: 2, template: {{spec: {{containers: [{{name: c, image: r.example.com/app:v1}}]}}}}}}
+    solo: {{kind: Pod, spec: {{containers: [{{name: c, image: r.example.com/app:v1}}]}}}}
+  timeline:
+    - {{at: 1m, setImage: {{workload: web, image: r.example.com/app:v1}}}}
+"
+    ));
+    let names: Vec<String> = out
+        .trace
+        .iter()
+        .filter_map(|e| match e.kind {
+            TraceKind::PodCreated { pod } => Some(out.world.pod_key(pod)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(names, ["default/solo", "default/web-0", "default/web-1"]);
+    assert!(!out.trace.iter().any(|e| matches!(e.kind, TraceKind::PodDeleted { .. } | TraceKind::ImageUpdated { .. })));
+}
+
+/// Overlapping outages merge; requests answered while the registry is down fail with 503.
+#[test]
+fn overlapping_outages_report_the_merged_end() {
+    let out = run_yaml(&format!(
+        "{HEAD}  duration: 10m
+  layers: {{l1: 10MiB}}
+  images: {{v1: {{layers: [l1]}}}}
+  registries:
+    r.example.com: {{latency: 10ms, repositories: {{app: {{tags: {{v1: v1}}}}}}}}
+  nodePools: {{p: {{count: 1}}}}
+  workloads:
+    web: {{kind: Deployment, replicas: 0, template: {{spec: {{containers: [{{name: c, image: r.example.com/app:v1}}]}}}}}}
+  timeline:
+    - {{at: 10s, registryOutage: {{registry: r.example.com, duration: 2m}}}}
+    - {{at: 20s, registryOutage: {{registry: r.example.com, duration: 30s}}}}
+    - {{at: 30s, scale: {{workload: web, replicas: 1}}}}
+"
+    ));
+    let ends: Vec<u64> = out
+        .trace
+        .iter()
+        .filter_map(|e| match e.kind {
+            TraceKind::RegistryDown { until, .. } => Some(until.as_micros() / 1_000_000),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(ends, vec![130, 130]);
+    let failures: Vec<u64> = out
+        .trace
+        .iter()
+        .filter_map(|e| match e.kind {
+            TraceKind::PullFailed { failure, .. } => {
+                assert_eq!(failure.message(), "unexpected status: 503 Service Unavailable");
+                Some(e.t.as_micros())
+            }
+            _ => None,
+        })
+        .collect();
+    assert!(!failures.is_empty() && failures.iter().all(|t| *t < 130_000_000));
+    let started = out.trace.iter().find(|e| matches!(e.kind, TraceKind::PodRunning { .. })).expect("runs after").t;
+    assert!(started.as_micros() >= 130_000_000);
+}
