@@ -4,7 +4,7 @@
 
 mod explain;
 
-use crate::model;
+use crate::model::{self, spec::ClusterSpec};
 use crate::report;
 use crate::scenario::{self, Scenario, ScenarioError};
 use clap::{Parser, Subcommand};
@@ -43,6 +43,9 @@ pub enum Command {
         /// Print nothing but errors.
         #[arg(long, short)]
         quiet: bool,
+        /// Run every variant twice and check that both runs produce the same events (exit 1 if not).
+        #[arg(long)]
+        check_determinism: bool,
     },
     /// Check a scenario file and print what it defines.
     Validate {
@@ -73,7 +76,9 @@ pub enum Explain {
 /// Runs the parsed command line; returns the exit code.
 pub fn main(cli: Cli) -> i32 {
     match cli.command {
-        Command::Run { file, out, seed, variant, quiet } => run(&file, out, seed, &variant, quiet),
+        Command::Run { file, out, seed, variant, quiet, check_determinism } => {
+            run(&file, RunOptions { out, seed, only: variant, quiet, check_determinism })
+        }
         Command::Validate { file } => validate(&file),
         Command::Explain { what: Explain::Image { reference, json } } => explain::image(&reference, json),
     }
@@ -108,7 +113,26 @@ fn load(file: &std::path::Path) -> Result<Scenario, i32> {
     })
 }
 
-fn run(file: &std::path::Path, out: Option<PathBuf>, seed: Option<u64>, only: &[String], quiet: bool) -> i32 {
+/// Options of `pullsim run`.
+struct RunOptions {
+    out: Option<PathBuf>,
+    seed: Option<u64>,
+    only: Vec<String>,
+    quiet: bool,
+    check_determinism: bool,
+}
+
+/// The events of one run as JSON lines, for comparing two runs.
+fn event_lines(name: &str, out: &model::RunOutput) -> Vec<u8> {
+    let mut buf = Vec::new();
+    // Writing into memory cannot fail.
+    let _ = report::events::write_jsonl(&mut buf, name, out);
+    buf
+}
+
+fn run(file: &std::path::Path, opts: RunOptions) -> i32 {
+    let RunOptions { out, seed, only, quiet, check_determinism } = opts;
+    let only = only.as_slice();
     let scenario = match load(file) {
         Ok(s) => s,
         Err(code) => return code,
@@ -121,17 +145,35 @@ fn run(file: &std::path::Path, out: Option<PathBuf>, seed: Option<u64>, only: &[
         }
     }
     let selected: Vec<_> = scenario.variants.iter().filter(|v| only.is_empty() || only.contains(&v.name)).collect();
-    let outputs: Vec<(String, u64, model::RunOutput)> = selected
+    let specs: Vec<(String, ClusterSpec)> = selected
         .iter()
         .map(|v| {
             let mut spec = v.spec.clone();
-            if let Some(s) = seed {
-                spec.seed = s;
-            }
-            let out = model::run(&spec);
-            (v.name.clone(), spec.seed, out)
+            spec.seed = seed.unwrap_or(spec.seed);
+            (v.name.clone(), spec)
         })
         .collect();
+    let outputs: Vec<(String, u64, model::RunOutput)> =
+        specs.iter().map(|(name, spec)| (name.clone(), spec.seed, model::run(spec))).collect();
+    if check_determinism {
+        for ((name, spec), (_, _, first)) in specs.iter().zip(&outputs) {
+            let (a, b) = (event_lines(name, first), event_lines(name, &model::run(spec)));
+            if a != b {
+                let differs = |(x, y): (&[u8], &[u8])| x != y;
+                let line = a.split(|c| *c == b'\n').zip(b.split(|c| *c == b'\n')).position(differs).unwrap_or(0);
+                eprintln!("error: non-determinism detected in variant {name:?} at event line {}", line + 1);
+                eprintln!(
+                    "reproduce with: pullsim run {} --variant {name} --seed {} --check-determinism",
+                    file.display(),
+                    spec.seed
+                );
+                return EXIT_FAILURE;
+            }
+        }
+        if !quiet {
+            outln!("determinism: each variant gave the same events twice");
+        }
+    }
     let runs: Vec<report::VariantRun<'_>> =
         outputs.iter().map(|(name, seed, output)| report::VariantRun { name, seed: *seed, output }).collect();
     let dir = out.unwrap_or_else(|| PathBuf::from("reports").join(&scenario.name));

@@ -63,9 +63,8 @@ impl Sim {
                 }
                 w.revisions.push(template);
                 self.emit(TraceKind::ImageUpdated { workload, container, image });
-                for pod in self.world.workloads[workload.0 as usize].pods.clone() {
-                    self.delete_pod(pod);
-                }
+                let old = self.world.workloads[workload.0 as usize].pods.clone();
+                self.delete_pods(old);
                 self.reconcile(workload);
             }
             Action::AddNodes { pool, count } => self.add_nodes(pool, count, true),
@@ -90,9 +89,8 @@ impl Sim {
             let mut victims = self.world.workloads[workload.0 as usize].pods.clone();
             // Not running before running, then newest first.
             victims.sort_by_key(|p| (self.world.pods[p.0 as usize].running_at.is_some(), std::cmp::Reverse(p.0)));
-            for pod in victims.into_iter().take(have - want) {
-                self.delete_pod(pod);
-            }
+            victims.truncate(have - want);
+            self.delete_pods(victims);
         }
     }
 
@@ -190,14 +188,27 @@ impl Sim {
         self.queue.push(self.now, Event::PodSync { pod, generation: 0 });
     }
 
-    fn delete_pod(&mut self, pod: PodId) {
+    /// Deletes `pods` at one instant. All are marked deleted (and their pulls' contexts cancelled) before any
+    /// running pull is aborted, so a puller freed by one abort never starts another doomed pull's request.
+    fn delete_pods(&mut self, pods: Vec<PodId>) {
+        let pulls: Vec<_> = pods.into_iter().filter_map(|p| self.delete_pod(p)).collect();
+        for &pull in &pulls {
+            self.world.pulls[pull.0 as usize].cancelled = true;
+        }
+        for pull in pulls {
+            self.cancel_pull(pull);
+        }
+    }
+
+    /// Marks one pod deleted; returns the pull its sync is blocked on, if any.
+    fn delete_pod(&mut self, pod: PodId) -> Option<super::trace::PullId> {
         let p = &mut self.world.pods[pod.0 as usize];
         if p.deleted {
-            return;
+            return None;
         }
         p.deleted = true;
         p.worker.generation += 1;
-        let (workload, node) = (p.workload, p.node);
+        let (workload, node, pulling) = (p.workload, p.node, p.worker.pulling);
         let w = &mut self.world.workloads[workload.0 as usize];
         w.pods.retain(|x| *x != pod);
         if let Some(node) = node {
@@ -222,6 +233,7 @@ impl Sim {
             }
         }
         self.emit(TraceKind::PodDeleted { pod });
+        pulling
     }
 
     /// Marks a container started and counts it in its workload's drift figures.

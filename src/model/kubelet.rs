@@ -148,6 +148,7 @@ impl Sim {
             queued: self.now,
             started: None,
             done: false,
+            cancelled: false,
             registry: None,
             image_id: None,
             to_fetch: VecDeque::new(),

@@ -13,6 +13,17 @@ use super::trace::{PullFailure, PullId, TraceKind};
 use super::world::FlowPurpose;
 
 impl Sim {
+    /// The pod of `pull` was deleted: the kubelet cancels its sync's context. A pull still waiting for the
+    /// puller fails as soon as it starts; a running one is aborted now (layer transfers already flowing finish
+    /// into the content store).
+    pub(crate) fn cancel_pull(&mut self, pull: PullId) {
+        let p = &mut self.world.pulls[pull.0 as usize];
+        p.cancelled = true;
+        if p.started.is_some() && !p.done {
+            self.finish_pull(pull, Err(PullFailure::Cancelled));
+        }
+    }
+
     /// The puller gave `pull` its slot.
     pub(crate) fn start_pull(&mut self, pull: PullId) {
         self.world.pulls[pull.0 as usize].started = Some(self.now);
@@ -24,6 +35,11 @@ impl Sim {
                 self.queue.push(self.now, Event::PullRejected { pull, failure: PullFailure::QpsExceeded });
                 return;
             }
+        }
+        if p.cancelled {
+            // The throttle took its token before the runtime saw the cancelled context.
+            self.queue.push(self.now, Event::PullRejected { pull, failure: PullFailure::Cancelled });
+            return;
         }
         let Some(&registry) = self.world.registry_by_host.get(&p.reference.registry) else {
             self.queue.push(self.now, Event::PullRejected { pull, failure: PullFailure::NoSuchHost });
@@ -43,6 +59,9 @@ impl Sim {
     pub(crate) fn on_manifest_response(&mut self, pull: PullId) {
         let reg = self.registry_of(pull);
         let p = &self.world.pulls[pull.0 as usize];
+        if p.done {
+            return; // cancelled while the request was out
+        }
         let r = &mut self.world.registries[reg];
         if self.now < r.down_until {
             r.stats.failed_requests += 1;
@@ -205,7 +224,11 @@ impl Sim {
                 for layer in queued {
                     self.abandon_layer(pull, layer);
                 }
-                self.emit(TraceKind::PullFailed { pull, failure: f });
+                if f == PullFailure::Cancelled {
+                    self.emit(TraceKind::PullCancelled { pull });
+                } else {
+                    self.emit(TraceKind::PullFailed { pull, failure: f });
+                }
                 Err(f)
             }
         };

@@ -27,6 +27,8 @@ pub enum PullFailure {
     RegistryUnavailable,
     /// No registry of that host exists in the scenario.
     NoSuchHost,
+    /// The pod was deleted; the kubelet cancelled the sync's context.
+    Cancelled,
 }
 
 impl PullFailure {
@@ -37,6 +39,7 @@ impl PullFailure {
             PullFailure::ManifestUnknown => "not found: manifest unknown",
             PullFailure::RegistryUnavailable => "unexpected status: 503 Service Unavailable",
             PullFailure::NoSuchHost => "dial tcp: lookup: no such host",
+            PullFailure::Cancelled => "context canceled",
         }
     }
 }
@@ -95,6 +98,11 @@ pub enum TraceKind {
         pull: PullId,
         /// Why.
         failure: PullFailure,
+    },
+    /// The pull was cancelled because its pod was deleted.
+    PullCancelled {
+        /// Pull.
+        pull: PullId,
     },
     /// A failed pull opened (or widened) the backoff window, or a sync found it still open
     /// ("Back-off pulling image", ImagePullBackOff).

@@ -124,6 +124,8 @@ pub struct Pull {
     pub started: Option<SimTime>,
     /// Finished either way.
     pub done: bool,
+    /// Its pod was deleted: the sync's context is cancelled.
+    pub cancelled: bool,
     /// Registry serving it.
     pub registry: Option<RegistryId>,
     /// Manifest it resolved to.

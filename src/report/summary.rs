@@ -33,6 +33,8 @@ pub struct PullCounts {
     pub completed: u64,
     /// Pulls that failed (ErrImagePull).
     pub failed: u64,
+    /// Pulls cancelled because their pod was deleted (not counted as failed).
+    pub cancelled: u64,
     /// Failures by message.
     pub failed_by_message: BTreeMap<String, u64>,
     /// Syncs refused inside a backoff window (ImagePullBackOff).
@@ -133,6 +135,7 @@ impl VariantSummary {
                     pulls.failed += 1;
                     *pulls.failed_by_message.entry(failure.message().to_string()).or_default() += 1;
                 }
+                TraceKind::PullCancelled { .. } => pulls.cancelled += 1,
                 TraceKind::Backoff { refused: true, .. } => pulls.back_off_refusals += 1,
                 TraceKind::PodCreated { .. } => pods.created += 1,
                 TraceKind::PodDeleted { .. } => pods.deleted += 1,

@@ -439,3 +439,18 @@ default pull policy: Always
         "error: \"Nginx\" is not a valid image reference: invalid reference format: repository name (library/Nginx) must be lowercase\n  a pod using it waits with InvalidImageName (default pull policy IfNotPresent)\n"
     );
 }
+
+#[test]
+fn check_determinism_runs_each_variant_twice_and_says_so() {
+    let out = std::env::temp_dir().join(format!("pullsim-cli-det-{}", std::process::id()));
+    let (code, stdout, stderr) = crate::common::pullsim(&[
+        "run",
+        "scenarios/backoff-missing-tag.yaml",
+        "--check-determinism",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.starts_with("determinism: each variant gave the same events twice\n"), "{stdout}");
+    let _ = std::fs::remove_dir_all(out);
+}

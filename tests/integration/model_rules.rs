@@ -136,3 +136,36 @@ fn overlapping_outages_report_the_merged_end() {
     let started = out.trace.iter().find(|e| matches!(e.kind, TraceKind::PodRunning { .. })).expect("runs after").t;
     assert!(started.as_micros() >= 130_000_000);
 }
+
+/// Deleting a pod cancels its sync's context: the running pull is aborted at once, queued pulls fail as soon
+/// as the puller reaches them (after the throttle took a token), and nothing of theirs reaches the registry.
+#[test]
+fn deleting_pods_cancels_their_running_and_queued_pulls() {
+    let out = run_yaml(&format!(
+        "{HEAD}  duration: 2m
+  layers: {{big: 1GiB, small: 1MiB}}
+  images: {{v1: {{layers: [big]}}, v2: {{layers: [small]}}}}
+  registries:
+    r.example.com: {{repositories: {{app: {{tags: {{v1: v1, v2: v2}}}}}}}}
+  nodePools: {{p: {{count: 1, bandwidth: 1Gbps}}}}
+  workloads:
+    web: {{kind: Deployment, replicas: 3, template: {{spec: {{containers: [{{name: c, image: r.example.com/app:v1}}]}}}}}}
+  timeline:
+    - {{at: 1s, setImage: {{workload: web, image: r.example.com/app:v2}}}}
+"
+    ));
+    let at = |kind: &str| -> Vec<u64> {
+        out.trace
+            .iter()
+            .filter(|e| pullsim::report::events::kind_name(&e.kind) == kind)
+            .map(|e| e.t.as_micros())
+            .collect()
+    };
+    assert_eq!(at("pull_cancelled"), vec![1_000_000; 3]);
+    assert!(at("pull_failed").is_empty(), "a cancelled pull is not a failure");
+    // Only the first v1 pull ever reached the registry; the three v2 pulls follow at once.
+    assert_eq!(out.world.registries[0].stats.manifest_requests, 1 + 3);
+    let running: Vec<u64> = at("pod_running");
+    assert_eq!(running.len(), 3);
+    assert!(running.iter().all(|t| *t < 1_100_000), "{running:?}");
+}
