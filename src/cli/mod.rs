@@ -174,6 +174,16 @@ fn run(file: &std::path::Path, opts: RunOptions) -> i32 {
             outln!("determinism: each variant gave the same events twice");
         }
     }
+    for (name, _, out) in &outputs {
+        if out.truncated {
+            eprintln!(
+                "warning: variant {name:?} stopped at {} of simulated time: it reached {} events; \
+                 its figures cover that much (shorten spec.duration or fix what keeps failing)",
+                out.end,
+                model::MAX_TRACE_EVENTS
+            );
+        }
+    }
     let runs: Vec<report::VariantRun<'_>> =
         outputs.iter().map(|(name, seed, output)| report::VariantRun { name, seed: *seed, output }).collect();
     let dir = out.unwrap_or_else(|| PathBuf::from("reports").join(&scenario.name));

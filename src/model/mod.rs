@@ -18,4 +18,4 @@ pub mod token_bucket;
 pub mod trace;
 pub mod world;
 
-pub use sim::{run, RunOutput};
+pub use sim::{run, RunOutput, MAX_TRACE_EVENTS};

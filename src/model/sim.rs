@@ -36,7 +36,13 @@ pub struct RunOutput {
     pub events_processed: u64,
     /// When the run stopped.
     pub end: SimTime,
+    /// Set when the run stopped early because its trace reached [`MAX_TRACE_EVENTS`].
+    pub truncated: bool,
 }
+
+/// Most trace records one run keeps (about 4 GiB of memory). A scenario whose pods fail and retry for a very
+/// long simulated time would otherwise grow without bound; such a run stops there and says so.
+pub const MAX_TRACE_EVENTS: usize = 50_000_000;
 
 /// A run in progress.
 pub(crate) struct Sim {
@@ -52,8 +58,13 @@ pub fn run(spec: &ClusterSpec) -> RunOutput {
     let mut sim = Sim::new(spec.clone());
     let end = SimTime::ZERO + spec.duration;
     let mut processed = 0u64;
+    let mut truncated = false;
     while let Some(t) = sim.queue.peek_time() {
         if t > end {
+            break;
+        }
+        if sim.trace.len() >= spec.max_trace_events {
+            truncated = true;
             break;
         }
         let Some((t, event)) = sim.queue.pop() else {
@@ -63,7 +74,8 @@ pub fn run(spec: &ClusterSpec) -> RunOutput {
         processed += 1;
         sim.handle(event);
     }
-    RunOutput { world: sim.world, trace: sim.trace, events_processed: processed, end }
+    let end = if truncated { sim.now } else { end };
+    RunOutput { world: sim.world, trace: sim.trace, events_processed: processed, end, truncated }
 }
 
 impl Sim {

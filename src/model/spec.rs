@@ -289,4 +289,6 @@ pub struct ClusterSpec {
     pub workloads: Vec<WorkloadSpec>,
     /// Timeline, sorted by time (ties keep file order).
     pub timeline: Vec<TimelineEvent>,
+    /// Most trace records the run may keep before it stops early (normally [`crate::model::MAX_TRACE_EVENTS`]).
+    pub max_trace_events: usize,
 }

@@ -93,8 +93,11 @@ pub struct VariantSummary {
     pub name: String,
     /// Seed.
     pub seed: u64,
-    /// Simulated time.
+    /// Simulated time covered.
     pub duration_ms: f64,
+    /// True when the run stopped early at the trace limit; the figures cover `durationMs` only.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub truncated: bool,
     /// Events processed by the loop.
     pub events_processed: u64,
     /// Pulls.
@@ -196,6 +199,7 @@ impl VariantSummary {
             name: run.name.to_string(),
             seed: run.seed,
             duration_ms: out.end.as_millis_f64(),
+            truncated: out.truncated,
             events_processed: out.events_processed,
             pulls,
             registries,

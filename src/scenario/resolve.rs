@@ -492,6 +492,7 @@ pub(crate) fn resolve_spec(raw: &RawSpec, at: &FieldPath) -> Result<ClusterSpec,
         node_pools,
         workloads,
         timeline,
+        max_trace_events: crate::model::MAX_TRACE_EVENTS,
     })
 }
 

@@ -169,3 +169,19 @@ fn deleting_pods_cancels_their_running_and_queued_pulls() {
     assert_eq!(running.len(), 3);
     assert!(running.iter().all(|t| *t < 1_100_000), "{running:?}");
 }
+
+/// A run whose trace reaches its limit stops there and says so, instead of growing without bound.
+#[test]
+fn a_run_stops_early_at_its_trace_limit_and_says_so() {
+    let scenario = crate::common::load("never-policy");
+    let mut spec = scenario.variants.iter().find(|v| v.name == "not-preloaded").unwrap().spec.clone();
+    let full = pullsim::model::run(&spec);
+    assert!(!full.truncated);
+    spec.max_trace_events = 20;
+    let cut = pullsim::model::run(&spec);
+    assert!(cut.truncated);
+    // The loop stops before the first event past the limit; one event may add a few records.
+    assert!((20..30).contains(&cut.trace.len()), "{}", cut.trace.len());
+    assert!(cut.end < full.end);
+    assert_eq!(cut.trace[..], full.trace[..cut.trace.len()], "the same events up to the cut");
+}
