@@ -72,6 +72,14 @@ impl ImageStore {
         }
     }
 
+    /// Pulls waiting for a layer in flight (empty if it is not in flight).
+    pub fn waiters(&self, layer: LayerId) -> &[PullId] {
+        match self.layers.get(&layer) {
+            Some(LayerState::Downloading { waiters, .. }) => waiters,
+            _ => &[],
+        }
+    }
+
     /// The layer is fetched and unpacked: it becomes present; returns who was waiting for it.
     pub fn finish_download(&mut self, layer: LayerId) -> Vec<PullId> {
         match self.layers.insert(layer, LayerState::Present) {

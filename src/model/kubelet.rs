@@ -155,6 +155,7 @@ impl Sim {
             fetching: 0,
             pending: 0,
             fetched_bytes: 0,
+            downloaded_at: None,
         });
         self.set_waiting(pod, i, WaitingReason::ContainerCreating);
         self.world.pods[pod.0 as usize].worker.pulling = Some(pull);

@@ -171,6 +171,11 @@ impl Sim {
                 if !owner.done {
                     self.fill_fetch_slots(pull);
                 }
+                let now = self.now;
+                let waiters = self.world.nodes[node.0 as usize].store.waiters(layer).to_vec();
+                for w in waiters {
+                    self.world.pulls[w.0 as usize].downloaded_at = Some(now);
+                }
                 // containerd's unpacker applies each layer as soon as it is fetched, over the node's disk.
                 let disk = self.world.nodes[node.0 as usize].disk;
                 let purpose = FlowPurpose::Unpack { pull, layer };

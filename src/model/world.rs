@@ -138,6 +138,9 @@ pub struct Pull {
     pub pending: u32,
     /// Bytes this pull downloaded.
     pub fetched_bytes: u64,
+    /// When the last layer it needed finished downloading (its own or another pull's); unpacking may go on
+    /// after that. `None` if it needed no download.
+    pub downloaded_at: Option<SimTime>,
 }
 
 /// Request and byte counts of one registry.

@@ -35,6 +35,8 @@ fn a_pull_sharing_a_layer_in_flight_completes_when_that_layer_is_unpacked() {
     // One second to download 100 MB at 100 MB/s, one more to unpack it; the second pull downloads nothing.
     assert_eq!(completions(&out), vec![("default/a".to_string(), 2_000_000), ("default/b".to_string(), 2_000_000)]);
     assert_eq!(out.world.registries[0].stats.blob_requests, 1);
+    let downloaded: Vec<_> = out.world.pulls.iter().map(|p| p.downloaded_at.map(|t| t.as_micros())).collect();
+    assert_eq!(downloaded, vec![Some(1_000_000), Some(1_000_000)], "both saw the download end before the unpack");
 }
 
 /// imagePullPolicy is defaulted once, from the image the object was created with: a later change to
