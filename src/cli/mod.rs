@@ -46,6 +46,20 @@ pub enum Command {
         /// Run every variant twice and check that both runs produce the same events (exit 1 if not).
         #[arg(long)]
         check_determinism: bool,
+        /// Sweep options (spec.sweep, --seeds, --set, --shard).
+        #[command(flatten)]
+        sweep: crate::sweep::command::SweepArgs,
+    },
+    /// Join the shard files of a sweep (`run --shard I/N`) and write OUT_DIR/sweep.json, as one machine would.
+    Merge {
+        /// Folder to write sweep.json into.
+        out_dir: PathBuf,
+        /// Shard files (sweep-shard-I-of-N.json), or folders holding them.
+        #[arg(required = true)]
+        shards: Vec<PathBuf>,
+        /// Print nothing but errors.
+        #[arg(long, short)]
+        quiet: bool,
     },
     /// Check a scenario file and print what it defines.
     Validate {
@@ -76,10 +90,11 @@ pub enum Explain {
 /// Runs the parsed command line; returns the exit code.
 pub fn main(cli: Cli) -> i32 {
     match cli.command {
-        Command::Run { file, out, seed, variant, quiet, check_determinism } => {
-            run(&file, RunOptions { out, seed, only: variant, quiet, check_determinism })
+        Command::Run { file, out, seed, variant, quiet, check_determinism, sweep } => {
+            run(&file, RunOptions { out, seed, only: variant, quiet, check_determinism, sweep })
         }
         Command::Validate { file } => validate(&file),
+        Command::Merge { out_dir, shards, quiet } => crate::sweep::command::merge(&out_dir, &shards, quiet),
         Command::Explain { what: Explain::Image { reference, json } } => explain::image(&reference, json),
     }
 }
@@ -120,6 +135,7 @@ struct RunOptions {
     only: Vec<String>,
     quiet: bool,
     check_determinism: bool,
+    sweep: crate::sweep::command::SweepArgs,
 }
 
 /// The events of one run as JSON lines, for comparing two runs.
@@ -131,7 +147,7 @@ fn event_lines(name: &str, out: &model::RunOutput) -> Vec<u8> {
 }
 
 fn run(file: &std::path::Path, opts: RunOptions) -> i32 {
-    let RunOptions { out, seed, only, quiet, check_determinism } = opts;
+    let RunOptions { out, seed, only, quiet, check_determinism, sweep } = opts;
     let only = only.as_slice();
     let scenario = match load(file) {
         Ok(s) => s,
@@ -145,6 +161,21 @@ fn run(file: &std::path::Path, opts: RunOptions) -> i32 {
         }
     }
     let selected: Vec<_> = scenario.variants.iter().filter(|v| only.is_empty() || only.contains(&v.name)).collect();
+    // A sweep (spec.sweep, --seeds, --set) runs after the variants as written; a shard runs only its part.
+    let names: Vec<&str> = selected.iter().map(|v| v.name.as_str()).collect();
+    let sweep = match crate::sweep::command::prepare(file, &scenario, &names, seed, &sweep) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let sweep_dir = out.clone().unwrap_or_else(|| PathBuf::from("reports").join(&scenario.name));
+    if let Some(p) = &sweep {
+        if !quiet {
+            outln!("{}", crate::sweep::command::announce(p));
+        }
+        if p.shard.is_some() {
+            return crate::sweep::command::execute(&scenario, p, &sweep_dir, quiet);
+        }
+    }
     let specs: Vec<(String, ClusterSpec)> = selected
         .iter()
         .map(|v| {
@@ -189,6 +220,12 @@ fn run(file: &std::path::Path, opts: RunOptions) -> i32 {
     let dir = out.unwrap_or_else(|| PathBuf::from("reports").join(&scenario.name));
     match report::write_outputs(&dir, &scenario.name, scenario.description.as_deref(), &runs) {
         Ok(summary) => {
+            if let Some(p) = &sweep {
+                if !quiet {
+                    outln!("wrote {}: the report of the variants as written, without the sweep", dir.display());
+                }
+                return crate::sweep::command::execute(&scenario, p, &sweep_dir, quiet);
+            }
             if !quiet {
                 outln!("{}", report::text::render(&summary).trim_end());
                 outln!("wrote {}", dir.display());
@@ -230,6 +267,10 @@ fn validate(file: &std::path::Path) -> i32 {
     }
     let names: Vec<&str> = scenario.variants.iter().map(|v| v.name.as_str()).collect();
     outln!("  variants: {}", names.join(", "));
+    if let Some(sweep) = &scenario.sweep {
+        let seeds = sweep.seeds.as_ref().map_or("the variant's seed".to_string(), |s| format!("{} seeds", s.len()));
+        outln!("  sweep: {} points x {seeds} per variant", sweep.points());
+    }
     for w in &s.workloads {
         for c in w.template.in_start_order() {
             if let Err(e) = &c.parsed {

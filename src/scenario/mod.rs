@@ -4,6 +4,10 @@
 //!
 //! A variant is a JSON merge patch (RFC 7386) over `spec`: maps keyed by name (registries, node pools,
 //! workloads) let a patch reach any field, and `null` removes one.
+//!
+//! `spec.sweep` lists seeds and parameter values; each parameter combination (a sweep point) is one more
+//! merge patch, applied over each variant's. [`Scenario::check_sweep`] checks every point of every variant
+//! before anything runs; `crate::sweep` runs them.
 
 mod error;
 pub mod location;
@@ -17,7 +21,9 @@ pub use resolve::{Problem, MAX_LATENCY_US, MAX_LAYERS_PER_IMAGE, MAX_NODES, MAX_
 use crate::model::spec::ClusterSpec;
 use location::{FieldPath, SourceMap};
 use raw::{RawScenario, RawSpec};
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
+use std::sync::OnceLock;
 
 /// Largest scenario file accepted.
 pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
@@ -45,6 +51,412 @@ pub struct Scenario {
     pub source: String,
     /// Variants, base first.
     pub variants: Vec<Variant>,
+    /// `spec.sweep`, checked against every variant; `None` when the file has none.
+    pub sweep: Option<Sweep>,
+    /// What sweep points are built from.
+    sources: Sources,
+}
+
+/// Most runs one sweep may plan: variants x points x seeds.
+pub const MAX_SWEEP_RUNS: u64 = 100_000;
+
+/// Most sweep problems reported at once; the rest are counted.
+const MAX_SWEEP_PROBLEMS: usize = 20;
+
+/// A sweep: `spec.sweep` of the file, or one built or changed on the command line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sweep {
+    /// The seeds each (variant, point) runs with; `None`: each variant's own seed.
+    pub seeds: Option<Vec<u64>>,
+    /// The swept parameters. The points are the cartesian product of their values, the first parameter
+    /// varying slowest; with no parameter there is one point, the variant itself.
+    pub parameters: Vec<SweepParameter>,
+}
+
+/// One swept parameter.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SweepParameter {
+    /// The path as written, relative to `spec`.
+    pub path: String,
+    /// The map keys it names, from `spec` down (see [`parse_sweep_path`]).
+    pub keys: Vec<String>,
+    /// Its values, in order; `null` removes the key.
+    pub values: Vec<serde_json::Value>,
+    /// Its index in the file's `spec.sweep.parameters`; `None` when it was given on the command line.
+    pub file_index: Option<usize>,
+}
+
+impl Sweep {
+    /// The number of points (1 without parameters), saturating at `u64::MAX`.
+    pub fn points(&self) -> u64 {
+        self.parameters.iter().fold(1u64, |n, p| n.saturating_mul(p.values.len() as u64))
+    }
+
+    /// For point `point` (below [`Sweep::points`]), the index of each parameter's value.
+    pub fn point_indexes(&self, point: u64) -> Vec<usize> {
+        point_indexes(self.parameters.iter().map(|p| p.values.len()), point)
+    }
+
+    /// The merge patch of point `point`.
+    pub fn point_patch(&self, point: u64) -> serde_json::Value {
+        let idx = self.point_indexes(point);
+        merge_patch(self.parameters.iter().zip(idx).map(|(p, i)| (p.keys.as_slice(), &p.values[i])))
+    }
+
+    /// `path=value, path=value` of point `point`, for messages.
+    pub fn describe_point(&self, point: u64) -> String {
+        let idx = self.point_indexes(point);
+        let parts: Vec<String> =
+            self.parameters.iter().zip(idx).map(|(p, i)| format!("{}={}", p.path, p.values[i])).collect();
+        parts.join(", ")
+    }
+}
+
+/// The value index of each of parameters with `lens` values at point `point`: mixed radix, the first
+/// parameter the most significant digit.
+pub fn point_indexes(lens: impl DoubleEndedIterator<Item = usize> + ExactSizeIterator, point: u64) -> Vec<usize> {
+    let mut idx = vec![0; lens.len()];
+    let mut rest = point;
+    for (i, n) in lens.enumerate().rev() {
+        let n = n.max(1) as u64;
+        idx[i] = (rest % n) as usize;
+        rest /= n;
+    }
+    idx
+}
+
+/// The merge patch that sets each key path to its value: `{"a": {"b": v}}` for `a.b = v`.
+pub fn merge_patch<'a>(
+    assignments: impl IntoIterator<Item = (&'a [String], &'a serde_json::Value)>,
+) -> serde_json::Value {
+    let mut patch = serde_json::Value::Object(serde_json::Map::new());
+    for (keys, value) in assignments {
+        let Some((last, parents)) = keys.split_last() else { continue };
+        let mut at = &mut patch;
+        for k in parents {
+            let serde_json::Value::Object(m) = at else { break };
+            at = m.entry(k.clone()).or_insert_with(|| serde_json::Value::Object(serde_json::Map::new()));
+        }
+        if let serde_json::Value::Object(m) = at {
+            m.insert(last.clone(), value.clone());
+        }
+    }
+    patch
+}
+
+/// Reads a sweep parameter path: map keys from `spec` down, separated by `.`; a key containing `.` (a
+/// registry host) is written in quotes and brackets, as error messages print it:
+/// `registries["registry.example.com"].latency`. A leading `spec.` is allowed. List elements cannot be
+/// addressed (a merge patch replaces a list whole), nor `seed` (set by the sweep's seeds), `variants` or
+/// `sweep`.
+pub fn parse_sweep_path(text: &str) -> Result<Vec<String>, String> {
+    let example = "expected a path into spec such as nodePools.pool-a.kubelet.maxParallelImagePulls";
+    let t = text.trim();
+    let t = match t.strip_prefix("spec") {
+        Some(rest) if rest.starts_with('.') => &rest[1..],
+        Some(rest) if rest.starts_with('[') => rest,
+        _ => t,
+    };
+    let chars: Vec<char> = t.chars().collect();
+    let mut keys = Vec::new();
+    let mut i = 0;
+    let mut expect_key = true;
+    while i < chars.len() {
+        match chars[i] {
+            '[' => {
+                i += 1;
+                if chars.get(i) != Some(&'"') {
+                    return Err(format!(
+                        "{text:?}: list elements cannot be swept one by one (a merge patch replaces a list \
+                         whole): sweep the whole list; quote keys in brackets as [\"key\"]"
+                    ));
+                }
+                i += 1;
+                let mut key = String::new();
+                loop {
+                    match chars.get(i) {
+                        None => return Err(format!("{text:?}: unclosed quote")),
+                        Some('\\') => {
+                            key.extend(chars.get(i + 1));
+                            i += 2;
+                        }
+                        Some('"') => {
+                            i += 1;
+                            break;
+                        }
+                        Some(c) => {
+                            key.push(*c);
+                            i += 1;
+                        }
+                    }
+                }
+                if chars.get(i) != Some(&']') {
+                    return Err(format!("{text:?}: expected ] after the quoted key"));
+                }
+                i += 1;
+                keys.push(key);
+                expect_key = false;
+            }
+            '.' if !expect_key => {
+                i += 1;
+                expect_key = true;
+                if i == chars.len() {
+                    return Err(format!("{text:?}: {example}"));
+                }
+            }
+            _ if expect_key => {
+                let start = i;
+                while i < chars.len() && !matches!(chars[i], '.' | '[' | ']' | '"') && !chars[i].is_whitespace() {
+                    i += 1;
+                }
+                if i == start {
+                    return Err(format!("{text:?}: {example}"));
+                }
+                keys.push(chars[start..i].iter().collect());
+                expect_key = false;
+            }
+            _ => return Err(format!("{text:?}: {example}")),
+        }
+    }
+    match keys.first().map(String::as_str) {
+        None => Err(format!("{text:?}: {example}")),
+        Some("seed") => Err("spec.seed is set by the sweep's seeds: use seeds (or --seeds) instead".to_string()),
+        Some(k @ ("variants" | "sweep")) => Err(format!("a sweep cannot change spec.{k}")),
+        Some(_) if keys.iter().any(String::is_empty) => Err(format!("{text:?}: empty key")),
+        Some(_) => Ok(keys),
+    }
+}
+
+/// What sweep points are built from: the spec as JSON and the variants' patches.
+#[derive(Debug, Clone)]
+struct Sources {
+    file: String,
+    patches: BTreeMap<String, serde_json::Value>,
+    /// `spec` as JSON without `variants` and `sweep`, built when first needed.
+    spec_json: OnceLock<Result<serde_json::Value, String>>,
+}
+
+impl PartialEq for Sources {
+    fn eq(&self, other: &Sources) -> bool {
+        // spec_json follows from the text, which Scenario compares.
+        self.file == other.file && self.patches == other.patches
+    }
+}
+
+impl Scenario {
+    fn spec_json(&self) -> Result<&serde_json::Value, String> {
+        self.sources.spec_json.get_or_init(|| spec_value(&self.source)).as_ref().map_err(Clone::clone)
+    }
+
+    /// Variant `variant` as JSON: the file's spec with the variant's patch applied.
+    fn variant_json(&self, variant: &str) -> Result<serde_json::Value, Problem> {
+        let spec_path = FieldPath::root().key("spec");
+        let mut v = self.spec_json().map_err(|message| Problem { path: spec_path.clone(), message })?.clone();
+        if variant != BASE_VARIANT {
+            match self.sources.patches.get(variant) {
+                Some(patch) => json_patch::merge(&mut v, patch),
+                None => {
+                    return Err(Problem { path: spec_path.key("variants"), message: format!("no variant {variant:?}") })
+                }
+            }
+        }
+        Ok(v)
+    }
+
+    /// Variant `variant` with the merge patch `patch` (a sweep point) applied over it, checked and resolved.
+    pub fn patched_spec(&self, variant: &str, patch: &serde_json::Value) -> Result<ClusterSpec, Vec<Problem>> {
+        let mut merged = self.variant_json(variant).map_err(|p| vec![p])?;
+        json_patch::merge(&mut merged, patch);
+        resolve_json(&merged)
+    }
+
+    /// Checks `sweep` against the variants named `variants`, before anything runs: at most
+    /// [`MAX_SWEEP_RUNS`] runs; each parameter path leads into spec (through entries of named maps such as
+    /// `nodePools` that exist); and every point gives every variant a valid spec. Problems are reported on
+    /// this scenario's file, located in its `spec.sweep` when the parameter comes from there, and name the
+    /// variant and the point.
+    pub fn check_sweep(&self, sweep: &Sweep, variants: &[&str]) -> Result<(), ScenarioError> {
+        use rayon::prelude::*;
+        let map = SourceMap::new(&self.source);
+        let file = self.sources.file.clone();
+        let sweep_path = FieldPath::root().key("spec").key("sweep");
+        let param_path = |i: usize| sweep_path.key("parameters").index(i);
+        let diag = |location, path, variant: Option<&str>, message| Diagnostic {
+            file: file.clone(),
+            location,
+            path,
+            variant: variant.map(str::to_string),
+            message,
+        };
+        let seeds = sweep.seeds.as_ref().map_or(1, |s| s.len() as u64);
+        let points = sweep.points();
+        let runs = (variants.len() as u64).saturating_mul(points).saturating_mul(seeds);
+        if runs > MAX_SWEEP_RUNS {
+            let at = if self.sweep.is_some() { map.locate(&sweep_path) } else { None };
+            let message = format!(
+                "the sweep plans {} variants x {points} points x {seeds} seeds = {runs} runs; at most {MAX_SWEEP_RUNS} are supported",
+                variants.len()
+            );
+            return Err(ScenarioError::Invalid(vec![diag(at, sweep_path.clone(), None, message)]));
+        }
+        // Paths, per variant: each problem once.
+        let mut problems = Vec::new();
+        let mut seen = BTreeSet::new();
+        let mut jsons = Vec::new();
+        for v in variants {
+            let json = match self.variant_json(v) {
+                Ok(j) => j,
+                Err(p) => return Err(ScenarioError::Invalid(vec![diag(None, p.path, Some(v), p.message)])),
+            };
+            for p in &sweep.parameters {
+                if let Err(message) = check_sweep_path(&json, &p.keys) {
+                    if seen.insert((p.path.clone(), message.clone())) {
+                        let at = p.file_index.and_then(|i| map.locate(&param_path(i).key("path")));
+                        let path = FieldPath(
+                            std::iter::once("spec")
+                                .chain(p.keys.iter().map(String::as_str))
+                                .map(|k| location::PathSeg::Key(k.to_string()))
+                                .collect(),
+                        );
+                        problems.push(diag(at, path, Some(v), message));
+                    }
+                }
+            }
+            jsons.push(json);
+        }
+        if !problems.is_empty() {
+            return Err(ScenarioError::Invalid(problems));
+        }
+        // Points: every (variant, point) resolved, in parallel; reported in order.
+        let pairs: Vec<(usize, u64)> = (0..variants.len()).flat_map(|v| (0..points).map(move |p| (v, p))).collect();
+        let found: Vec<Vec<Problem>> = pairs
+            .par_iter()
+            .map(|&(v, point)| {
+                let mut merged = jsons[v].clone();
+                json_patch::merge(&mut merged, &sweep.point_patch(point));
+                resolve_json(&merged).err().unwrap_or_default()
+            })
+            .collect();
+        // The same problem (field and message) at several points or in several variants is reported once,
+        // at the first, with a count of the others.
+        let mut groups: Vec<(usize, u64, Problem, usize)> = Vec::new();
+        let mut group_of: BTreeMap<(FieldPath, String), usize> = BTreeMap::new();
+        for (&(v, point), ps) in pairs.iter().zip(found) {
+            for p in ps {
+                match group_of.get(&(p.path.clone(), p.message.clone())) {
+                    Some(&g) => groups[g].3 += 1,
+                    None => {
+                        group_of.insert((p.path.clone(), p.message.clone()), groups.len());
+                        groups.push((v, point, p, 0));
+                    }
+                }
+            }
+        }
+        let shown = groups.len().min(MAX_SWEEP_PROBLEMS);
+        for (v, point, p, more) in groups.drain(..shown) {
+            let idx = sweep.point_indexes(point);
+            let rel: Vec<&str> = p.path.0[1..]
+                .iter()
+                .map_while(|s| match s {
+                    location::PathSeg::Key(k) => Some(k.as_str()),
+                    location::PathSeg::Index(_) => None,
+                })
+                .collect();
+            // The parameter the problem is under (or above), the one sharing the longest prefix.
+            let blamed = sweep
+                .parameters
+                .iter()
+                .enumerate()
+                .filter(|(_, sp)| sp.keys.iter().zip(&rel).all(|(a, b)| a == b))
+                .max_by_key(|(_, sp)| sp.keys.len().min(rel.len()));
+            let at = match blamed {
+                Some((i, sp)) => sp.file_index.and_then(|fi| map.locate(&param_path(fi).key("values").index(idx[i]))),
+                None => map.locate(&p.path),
+            };
+            let also = match more {
+                0 => String::new(),
+                n => format!("; the same at {n} more sweep points or variants"),
+            };
+            let message = format!("{} (at sweep point {point}: {}{also})", p.message, sweep.describe_point(point));
+            problems.push(diag(at, p.path, Some(variants[v]), message));
+        }
+        if !groups.is_empty() {
+            let message = format!("and {} more problems at other sweep points", groups.len());
+            problems.push(diag(None, FieldPath::root(), None, message));
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(ScenarioError::Invalid(problems))
+        }
+    }
+}
+
+/// Checks that `keys` lead into `spec` (a variant's spec as JSON): through maps, never into a list or a
+/// single value, and only to entries of named maps (`layers`, `nodePools`, ...) that exist. A field that is
+/// not set is fine (the patch sets it; whether the field exists at all is checked when the point resolves).
+fn check_sweep_path(spec: &serde_json::Value, keys: &[String]) -> Result<(), String> {
+    let mut at = Some(spec);
+    for (depth, k) in keys.iter().enumerate() {
+        let parent = &keys[..depth];
+        let shown = || {
+            FieldPath(
+                std::iter::once("spec")
+                    .chain(parent.iter().map(String::as_str))
+                    .map(|s| location::PathSeg::Key(s.to_string()))
+                    .collect(),
+            )
+        };
+        let next = match at {
+            Some(serde_json::Value::Object(m)) => m.get(k),
+            None => None,
+            Some(serde_json::Value::Array(_)) => {
+                return Err(format!(
+                    "{} is a list: a merge patch replaces a list whole, so sweep {} itself",
+                    shown(),
+                    shown()
+                ))
+            }
+            Some(_) => return Err(format!("{} is a single value, with no field {k:?}", shown())),
+        };
+        if next.is_none() {
+            if let Some(kind) = named_map(parent) {
+                let known: Vec<&str> = match at {
+                    Some(serde_json::Value::Object(m)) => m.keys().map(String::as_str).collect(),
+                    _ => Vec::new(),
+                };
+                let known = if known.is_empty() { "none".to_string() } else { known.join(", ") };
+                return Err(format!("no {kind} {k:?} in {}; known: {known}", shown()));
+            }
+        }
+        at = next;
+    }
+    Ok(())
+}
+
+/// What an entry of the map at `path` (keys from spec down) is, when that map is keyed by name.
+fn named_map(path: &[String]) -> Option<&'static str> {
+    let p: Vec<&str> = path.iter().map(String::as_str).collect();
+    match p.as_slice() {
+        ["layers"] => Some("layer"),
+        ["images"] => Some("image"),
+        ["registries"] => Some("registry"),
+        ["nodePools"] => Some("node pool"),
+        ["workloads"] => Some("workload"),
+        ["registries", _, "repositories"] => Some("repository"),
+        ["registries", _, "repositories", _, "tags"] => Some("tag"),
+        _ => None,
+    }
+}
+
+/// Resolves a spec given as JSON (a variant's, with a sweep point applied).
+fn resolve_json(merged: &serde_json::Value) -> Result<ClusterSpec, Vec<Problem>> {
+    let spec_path = FieldPath::root().key("spec");
+    let raw: RawSpec = serde_path_to_error::deserialize(merged).map_err(|e| {
+        let path = prefix(&spec_path, &json_path(e.path()));
+        vec![Problem { path, message: e.into_inner().to_string() }]
+    })?;
+    resolve::resolve_spec(&raw, &spec_path)
 }
 
 /// Reads and validates the scenario at `path`.
@@ -106,6 +518,17 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
         ));
     }
     let spec_path = FieldPath::root().key("spec");
+    let sweep = match &raw.spec.sweep {
+        None => None,
+        Some(rs) => match resolve::resolve_sweep(rs, &spec_path.key("sweep")) {
+            Ok(s) => Some(s),
+            Err(ps) => {
+                problems.extend(ps.into_iter().map(|p| diag(p.path, None, p.message)));
+                None
+            }
+        },
+    };
+    let spec_json = OnceLock::new();
     let mut variants = Vec::new();
     // Problems of the base spec, reported once: a variant that inherits one does not repeat it.
     let mut base_problems = Vec::new();
@@ -141,6 +564,14 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
                 problems.push(diag(vpath.key("variants"), None, "a variant cannot define variants".to_string()));
                 continue;
             }
+            if patch.get("sweep").is_some() {
+                problems.push(diag(
+                    vpath.key("sweep"),
+                    None,
+                    "a variant cannot define a sweep: spec.sweep runs over every variant".to_string(),
+                ));
+                continue;
+            }
             let mut merged = base.clone();
             json_patch::merge(&mut merged, patch);
             let raw_spec: RawSpec = match serde_path_to_error::deserialize(&merged) {
@@ -168,11 +599,19 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
                 })),
             }
         }
+        let _ = spec_json.set(Ok(base));
     }
     if !problems.is_empty() {
         return Err(ScenarioError::Invalid(problems));
     }
-    Ok(Scenario { name, description: raw.metadata.description, source: text.to_string(), variants })
+    let sources = Sources { file: file.to_string(), patches: raw.spec.variants, spec_json };
+    let scenario =
+        Scenario { name, description: raw.metadata.description, source: text.to_string(), variants, sweep, sources };
+    if let Some(sweep) = &scenario.sweep {
+        let names: Vec<&str> = scenario.variants.iter().map(|v| v.name.as_str()).collect();
+        scenario.check_sweep(sweep, &names)?;
+    }
+    Ok(scenario)
 }
 
 /// `spec` of the file as JSON, without `variants`.
@@ -183,6 +622,7 @@ fn spec_value(text: &str) -> Result<serde_json::Value, String> {
     let mut spec = spec;
     if let Some(m) = spec.as_object_mut() {
         m.remove("variants");
+        m.remove("sweep");
     }
     strip_nulls(&mut spec);
     Ok(spec)

@@ -63,7 +63,7 @@ pub(crate) struct RawMetadata {
 #[serde(
     deny_unknown_fields,
     rename_all = "camelCase",
-    expecting = "a map of spec fields (duration, layers, images, registries, nodePools, workloads, timeline, variants)"
+    expecting = "a map of spec fields (duration, layers, images, registries, nodePools, workloads, timeline, variants, sweep)"
 )]
 pub(crate) struct RawSpec {
     #[serde(default)]
@@ -83,6 +83,66 @@ pub(crate) struct RawSpec {
     pub(crate) timeline: Vec<RawTimelineEntry>,
     #[serde(default, deserialize_with = "unique_keys")]
     pub(crate) variants: BTreeMap<String, serde_json::Value>,
+    #[serde(default)]
+    pub(crate) sweep: Option<RawSweep>,
+}
+
+/// `spec.sweep`: seeds and parameter lists to run every variant over.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase", expecting = "a map with seeds and/or parameters")]
+pub(crate) struct RawSweep {
+    #[serde(default)]
+    pub(crate) seeds: Option<RawSeeds>,
+    /// `None` when absent; `Some(empty)` is an error.
+    #[serde(default)]
+    pub(crate) parameters: Option<Vec<RawSweepParameter>>,
+}
+
+/// `sweep.seeds`: a list, or `{from, count}`.
+#[derive(Debug)]
+pub(crate) enum RawSeeds {
+    List(Vec<u64>),
+    Range(RawSeedRange),
+}
+
+impl<'de> Deserialize<'de> for RawSeeds {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawSeeds;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a list of seeds such as [1, 2, 3], or a map {from, count}")
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<RawSeeds, A::Error> {
+                let mut seeds = Vec::new();
+                while let Some(s) = seq.next_element::<u64>()? {
+                    seeds.push(s);
+                }
+                Ok(RawSeeds::List(seeds))
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<RawSeeds, A::Error> {
+                RawSeedRange::deserialize(de::value::MapAccessDeserializer::new(map)).map(RawSeeds::Range)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// `sweep.seeds: {from, count}`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase", expecting = "a map with from and count")]
+pub(crate) struct RawSeedRange {
+    pub(crate) from: u64,
+    #[serde(deserialize_with = "whole")]
+    pub(crate) count: i64,
+}
+
+/// One entry of `sweep.parameters`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase", expecting = "a map with path and values")]
+pub(crate) struct RawSweepParameter {
+    pub(crate) path: String,
+    pub(crate) values: Vec<serde_json::Value>,
 }
 
 /// A layer: its size, or its size and digest.

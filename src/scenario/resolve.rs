@@ -682,3 +682,94 @@ fn list<'a>(names: impl Iterator<Item = &'a String>) -> String {
         v.join(", ")
     }
 }
+
+/// Checks the shape of `spec.sweep` (`at` is its path): seeds, parameter paths, value lists. Whether each
+/// point gives a valid spec is checked later, against the variants ([`super::Scenario::check_sweep`]).
+pub(crate) fn resolve_sweep(raw: &RawSweep, at: &FieldPath) -> Result<super::Sweep, Vec<Problem>> {
+    let mut p = Problems::default();
+    let max = super::MAX_SWEEP_RUNS;
+    if raw.seeds.is_none() && raw.parameters.is_none() {
+        p.add(at, "expected seeds, parameters or both");
+    }
+    let seeds = match &raw.seeds {
+        None => None,
+        Some(RawSeeds::List(list)) => {
+            let path = at.key("seeds");
+            if list.is_empty() {
+                p.add(&path, "expected at least one seed");
+            } else if list.len() as u64 > max {
+                p.add(&path, format!("{} seeds; a sweep runs at most {max}", list.len()));
+            } else {
+                let mut seen = BTreeSet::new();
+                for (i, s) in list.iter().enumerate() {
+                    if !seen.insert(*s) {
+                        p.add(&path.index(i), format!("seed {s} appears twice; each seed runs once"));
+                    }
+                }
+            }
+            Some(list.clone())
+        }
+        Some(RawSeeds::Range(r)) => {
+            let path = at.key("seeds");
+            let count = bounded(&mut p, &path.key("count"), r.count, 1, max);
+            if r.from.checked_add(count - 1).is_none() {
+                p.add(&path.key("from"), format!("seeds from {} on would pass the largest seed {}", r.from, u64::MAX));
+                None
+            } else if p.0.is_empty() {
+                Some((r.from..=r.from + (count - 1)).collect())
+            } else {
+                None
+            }
+        }
+    };
+    let mut parameters: Vec<super::SweepParameter> = Vec::new();
+    if let Some(list) = &raw.parameters {
+        let lpath = at.key("parameters");
+        if list.is_empty() {
+            p.add(&lpath, "expected at least one parameter (or leave parameters out)");
+        }
+        for (i, rp) in list.iter().enumerate() {
+            let ppath = lpath.index(i);
+            let keys = match super::parse_sweep_path(&rp.path) {
+                Ok(k) => k,
+                Err(e) => {
+                    p.add(&ppath.key("path"), e);
+                    continue;
+                }
+            };
+            if rp.values.is_empty() {
+                p.add(&ppath.key("values"), "expected at least one value");
+            }
+            if rp.values.len() as u64 > max {
+                p.add(&ppath.key("values"), format!("{} values; a sweep runs at most {max}", rp.values.len()));
+            }
+            if let Some(other) = parameters.iter().find(|o| overlaps(&o.keys, &keys)) {
+                p.add(
+                    &ppath.key("path"),
+                    format!(
+                        "{:?} overlaps {:?} (parameters[{}]): a field can be swept by one parameter only",
+                        rp.path,
+                        other.path,
+                        other.file_index.unwrap_or(0)
+                    ),
+                );
+                continue;
+            }
+            parameters.push(super::SweepParameter {
+                path: rp.path.clone(),
+                keys,
+                values: rp.values.clone(),
+                file_index: Some(i),
+            });
+        }
+    }
+    if !p.0.is_empty() {
+        return Err(p.0);
+    }
+    Ok(super::Sweep { seeds, parameters })
+}
+
+/// Whether one key path is a prefix of the other (a merge patch cannot set both independently).
+pub(crate) fn overlaps(a: &[String], b: &[String]) -> bool {
+    a.iter().zip(b).all(|(x, y)| x == y)
+}

@@ -6,4 +6,5 @@ mod determinism;
 mod model_rules;
 mod readme;
 mod scenarios;
+mod sweep;
 mod validation;
