@@ -131,7 +131,8 @@ pub fn prepare(
             }
         }
     }
-    if from_command_line || scenario.sweep.is_none() {
+    // The file's own sweep was checked when the file was read, for every variant.
+    if from_command_line {
         scenario.check_sweep(&sweep, variants).map_err(|e| bad(e.to_string()))?;
     }
     Ok(Some(Prepared { plan: Plan::new(scenario, &sweep, variants, seed), shard }))

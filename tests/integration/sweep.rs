@@ -245,9 +245,10 @@ fn the_bundled_sweep_shows_faster_pulls_with_more_parallel_pulls_and_spread_only
     let (one, eight) = (mean(&base[0].figures.pull_latency_ms.p99), mean(&base[3].figures.pull_latency_ms.p99));
     assert!(one > 3000.0 && eight < one * 2.0 / 3.0, "{one} {eight}");
 
-    // throttled: the wider the limit, the more pulls start at once and find the QPS bucket empty; those
-    // failures come before any random draw (so no spread), but their retries wait a jittered 10-15 s
-    // requeue, so the last pods start at different times with different seeds.
+    // throttled: the wider the limit, the more pulls start at once and find the QPS bucket empty. Those
+    // failures come before any random draw, and with these ten seeds no retry fails again, so their count
+    // has no spread; but the retries wait a jittered 10-15 s requeue, so the last pods start at different
+    // times with different seeds.
     let throttled = points(&report, "throttled");
     let failed: Vec<f64> = throttled.iter().map(|p| mean(&p.figures.pulls_failed)).collect();
     assert!(failed.windows(2).all(|w| w[0] < w[1]) && failed[0] > 0.0, "{failed:?}");
