@@ -49,6 +49,9 @@ pub enum Command {
         /// Sweep options (spec.sweep, --seeds, --set, --shard).
         #[command(flatten)]
         sweep: crate::sweep::command::SweepArgs,
+        /// Node whose pulls the Gantt charts show [default: the node with the most pulls in the first variant].
+        #[arg(long, value_name = "NAME")]
+        gantt_node: Option<String>,
     },
     /// Join the shard files of a sweep (`run --shard I/N`) and write OUT_DIR/sweep.json, as one machine would.
     Merge {
@@ -90,8 +93,8 @@ pub enum Explain {
 /// Runs the parsed command line; returns the exit code.
 pub fn main(cli: Cli) -> i32 {
     match cli.command {
-        Command::Run { file, out, seed, variant, quiet, check_determinism, sweep } => {
-            run(&file, RunOptions { out, seed, only: variant, quiet, check_determinism, sweep })
+        Command::Run { file, out, seed, variant, quiet, check_determinism, gantt_node, sweep } => {
+            run(&file, RunOptions { out, seed, only: variant, quiet, check_determinism, gantt_node, sweep })
         }
         Command::Validate { file } => validate(&file),
         Command::Merge { out_dir, shards, quiet } => crate::sweep::command::merge(&out_dir, &shards, quiet),
@@ -136,6 +139,7 @@ struct RunOptions {
     quiet: bool,
     check_determinism: bool,
     sweep: crate::sweep::command::SweepArgs,
+    gantt_node: Option<String>,
 }
 
 /// The events of one run as JSON lines, for comparing two runs.
@@ -147,7 +151,7 @@ fn event_lines(name: &str, out: &model::RunOutput) -> Vec<u8> {
 }
 
 fn run(file: &std::path::Path, opts: RunOptions) -> i32 {
-    let RunOptions { out, seed, only, quiet, check_determinism, sweep } = opts;
+    let RunOptions { out, seed, only, quiet, check_determinism, gantt_node, sweep } = opts;
     let only = only.as_slice();
     let scenario = match load(file) {
         Ok(s) => s,
@@ -217,8 +221,15 @@ fn run(file: &std::path::Path, opts: RunOptions) -> i32 {
     }
     let runs: Vec<report::VariantRun<'_>> =
         outputs.iter().map(|(name, seed, output)| report::VariantRun { name, seed: *seed, output }).collect();
+    if let Some(node) = &gantt_node {
+        if !outputs.iter().any(|(_, _, o)| o.world.nodes.iter().any(|n| &n.name == node)) {
+            eprintln!("error: --gantt-node {node:?}: no variant has such a node (nodes are named <pool>-<index>)");
+            return EXIT_BAD_INPUT;
+        }
+    }
     let dir = out.unwrap_or_else(|| PathBuf::from("reports").join(&scenario.name));
-    match report::write_outputs(&dir, &scenario.name, scenario.description.as_deref(), &runs) {
+    let (description, node) = (scenario.description.as_deref(), gantt_node.as_deref());
+    match report::write_outputs(&dir, &scenario.name, description, &scenario.source, node, &runs) {
         Ok(summary) => {
             if let Some(p) = &sweep {
                 if !quiet {

@@ -1,8 +1,12 @@
-//! Reports: a run's trace and final state turned into events.jsonl, summary.json and a short text summary.
-//! Everything here reads the model's output; nothing feeds back into a run.
+//! Reports: a run's trace and final state turned into events.jsonl, summary.json, a short text summary, SVG
+//! charts, index.html and report.md. Everything here reads the model's output; nothing feeds back into a run.
 
+pub mod charts;
 pub mod events;
+pub mod html;
+pub mod markdown;
 pub mod percentiles;
+pub mod series;
 pub mod summary;
 pub mod text;
 
@@ -20,12 +24,15 @@ pub struct VariantRun<'a> {
     pub output: &'a RunOutput,
 }
 
-/// Writes `summary.json` and `events.jsonl` for all `runs` of scenario `scenario` (described by
-/// `description`) into `dir`.
+/// Writes `summary.json`, `events.jsonl`, the SVG charts, `index.html` and `report.md` for all `runs` of
+/// scenario `scenario` (described by `description`, read from the file text `source`) into `dir`. The Gantt
+/// charts show `gantt_node`, or by default the node with the most pulls in the first run.
 pub fn write_outputs(
     dir: &Path,
     scenario: &str,
     description: Option<&str>,
+    source: &str,
+    gantt_node: Option<&str>,
     runs: &[VariantRun<'_>],
 ) -> std::io::Result<summary::Summary> {
     std::fs::create_dir_all(dir)?;
@@ -42,5 +49,13 @@ pub fn write_outputs(
         events::write_jsonl(&mut out, run.name, run.output)?;
     }
     out.flush()?;
+    let node = charts::gantt_node_name(runs, gantt_node).unwrap_or_else(|| "(none)".to_string());
+    let input = charts::ChartInput { runs, summaries: &summary.variants, gantt_node: &node };
+    let sections = charts::render_all(&input).map_err(|e| std::io::Error::other(e.to_string()))?;
+    for chart in sections.iter().flat_map(|s| &s.charts) {
+        std::fs::write(dir.join(&chart.file), &chart.svg)?;
+    }
+    std::fs::write(dir.join("index.html"), html::render(&summary, source, &sections))?;
+    std::fs::write(dir.join("report.md"), markdown::render(&summary, &sections))?;
     Ok(summary)
 }

@@ -5,6 +5,7 @@ mod common;
 mod determinism;
 mod model_rules;
 mod readme;
+mod report_files;
 mod scenarios;
 mod sweep;
 mod validation;

@@ -1,5 +1,6 @@
 //! README.md shows real output: the example block must be exactly what the command prints now, and the
-//! generated reports under reports/ must be exactly what the bundled scenarios produce now.
+//! generated reports under reports/ (every file of each folder) must be exactly what the bundled scenarios
+//! produce now.
 
 use crate::common::{pullsim, repo_path};
 
@@ -35,11 +36,24 @@ fn committed_reports_match_what_the_scenarios_produce() {
         let (code, _, stderr) =
             pullsim(&["run", path.to_str().unwrap(), "--quiet", "--out", out_dir.to_str().unwrap()]);
         assert_eq!(code, 0, "{stderr}");
-        for file in ["summary.json", "events.jsonl"] {
+        let names_in = |dir: &std::path::Path| -> Vec<String> {
+            let mut v: Vec<String> = std::fs::read_dir(dir)
+                .unwrap_or_else(|_| panic!("{} is missing: regenerate the reports", dir.display()))
+                .map(|e| e.unwrap().file_name().to_str().unwrap().to_string())
+                .collect();
+            v.sort();
+            v
+        };
+        let generated = names_in(&out_dir);
+        assert!(generated.iter().any(|f| f == "summary.json") && generated.iter().any(|f| f == "index.html"));
+        for file in &generated {
             let committed = std::fs::read(repo_path(&format!("reports/{name}/{file}")))
-                .unwrap_or_else(|_| panic!("reports/{name}/{file} is missing: regenerate the reports"));
+                .unwrap_or_else(|_| panic!("reports/{name}/{file} is missing: regenerate the reports (see README)"));
             let fresh = std::fs::read(out_dir.join(file)).unwrap();
             assert!(committed == fresh, "reports/{name}/{file} is stale: regenerate the reports (see README)");
+        }
+        for file in names_in(&repo_path(&format!("reports/{name}"))) {
+            assert!(generated.contains(&file), "reports/{name}/{file} is no longer generated: remove it");
         }
         let _ = std::fs::remove_dir_all(out_dir);
         checked += 1;
