@@ -1,7 +1,7 @@
 //! The loop: pops events in (time, insertion) order and dispatches each in one `match` to the kubelet,
 //! runtime or controller code. Builds the initial world from a [`ClusterSpec`] and returns the trace.
 
-use super::bandwidth::{FlowId, Network, Reschedule};
+use super::bandwidth::{LinkDue, LinkId, Network};
 use super::spec::{ClusterSpec, LayerId};
 use super::trace::{PodId, PullFailure, PullId, TraceEvent, TraceKind};
 use super::world::{Registry, Repository, World};
@@ -21,8 +21,8 @@ pub(crate) enum Event {
     ManifestResponse { pull: PullId },
     /// The registry answered a blob request; data starts flowing.
     BlobResponse { pull: PullId, layer: LayerId },
-    /// A flow may have finished (stale if `generation` is old).
-    FlowDone { flow: FlowId, generation: u32 },
+    /// A link's first flow may have finished (stale if `generation` is old).
+    LinkDue { link: LinkId, generation: u32 },
 }
 
 /// What a run produced.
@@ -38,6 +38,8 @@ pub struct RunOutput {
     pub end: SimTime,
     /// Set when the run stopped early because its trace reached [`MAX_TRACE_EVENTS`].
     pub truncated: bool,
+    /// Bandwidth-sharing work counters (deterministic; the regression gate compares them).
+    pub network: super::bandwidth::NetworkStats,
 }
 
 /// Most trace records one run keeps (about 4 GiB of memory). A scenario whose pods fail and retry for a very
@@ -75,7 +77,8 @@ pub fn run(spec: &ClusterSpec) -> RunOutput {
         sim.handle(event);
     }
     let end = if truncated { sim.now } else { end };
-    RunOutput { world: sim.world, trace: sim.trace, events_processed: processed, end, truncated }
+    let network = sim.world.network.stats();
+    RunOutput { world: sim.world, trace: sim.trace, events_processed: processed, end, truncated, network }
 }
 
 impl Sim {
@@ -86,7 +89,7 @@ impl Sim {
             .iter()
             .map(|r| Registry {
                 host: r.host.clone(),
-                egress: network.add_link(r.bandwidth_bps),
+                egress: network.add_shared_link(r.bandwidth_bps),
                 latency: r.latency,
                 repositories: r
                     .repositories
@@ -142,10 +145,10 @@ impl Sim {
         self.trace.push(TraceEvent { t: self.now, kind });
     }
 
-    /// Schedules completion events for re-rated flows.
-    pub(crate) fn schedule_flows(&mut self, reschedules: Vec<Reschedule>) {
-        for r in reschedules {
-            self.queue.push(r.at, Event::FlowDone { flow: r.flow, generation: r.generation });
+    /// Schedules the completion events of re-rated links.
+    pub(crate) fn schedule_flows(&mut self, due: Vec<LinkDue>) {
+        for d in due {
+            self.queue.push(d.at, Event::LinkDue { link: d.link, generation: d.generation });
         }
     }
 
@@ -156,10 +159,12 @@ impl Sim {
             Event::PullRejected { pull, failure } => self.finish_pull(pull, Err(failure)),
             Event::ManifestResponse { pull } => self.on_manifest_response(pull),
             Event::BlobResponse { pull, layer } => self.on_blob_response(pull, layer),
-            Event::FlowDone { flow, generation } => {
-                if let Some((purpose, reschedules)) = self.world.network.complete(self.now, flow, generation) {
-                    self.schedule_flows(reschedules);
-                    self.on_flow_done(purpose);
+            Event::LinkDue { link, generation } => {
+                if let Some((done, due)) = self.world.network.due(self.now, link, generation) {
+                    self.schedule_flows(due);
+                    for purpose in done {
+                        self.on_flow_done(purpose);
+                    }
                 }
             }
         }
