@@ -1,4 +1,6 @@
-//! Benchmarks: the event queue alone, and whole bundled scenarios. Run with `cargo bench`.
+//! Benchmarks: the event queue alone; a 100-node cluster; the fleet (10,002 nodes, 100,000 pods, 3 registries,
+//! tag pushes during a scale-up) and the same fleet with a tenth of the pods, for the scaling check. Each
+//! scenario bench runs the model only (no output files) and reports events per second. `cargo bench`.
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use pullsim::engine::{EventQueue, SimTime};
@@ -31,23 +33,22 @@ fn event_queue(c: &mut Criterion) {
     g.finish();
 }
 
-/// Every variant of a bundled scenario, end to end (model only, no output files).
-fn scenarios(c: &mut Criterion) {
+fn scenario(c: &mut Criterion, file: &str, samples: usize) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(file);
+    let scenario = pullsim::scenario::load(&path).expect("benchmark scenario is valid");
+    let spec = scenario.variants[0].spec.clone();
+    let events = pullsim::model::run(&spec).events_processed;
     let mut g = c.benchmark_group("scenario");
-    for name in ["always-vs-ifnotpresent", "registry-qps-storm", "backoff-missing-tag"] {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("scenarios/{name}.yaml"));
-        let scenario = pullsim::scenario::load(&path).expect("bundled scenario is valid");
-        let events: u64 = scenario.variants.iter().map(|v| pullsim::model::run(&v.spec).events_processed).sum();
-        g.throughput(Throughput::Elements(events));
-        g.bench_function(name, |b| {
-            b.iter(|| {
-                for v in &scenario.variants {
-                    black_box(pullsim::model::run(&v.spec));
-                }
-            })
-        });
-    }
+    g.sample_size(samples);
+    g.throughput(Throughput::Elements(events));
+    g.bench_function(&scenario.name, |b| b.iter(|| black_box(pullsim::model::run(&spec))));
     g.finish();
+}
+
+fn scenarios(c: &mut Criterion) {
+    scenario(c, "benches/scenarios/cluster-100.yaml", 50);
+    scenario(c, "benches/scenarios/fleet-10k-pods.yaml", 20);
+    scenario(c, "benches/scenarios/fleet.yaml", 10);
 }
 
 criterion_group!(benches, event_queue, scenarios);

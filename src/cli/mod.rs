@@ -3,6 +3,7 @@
 //! written) — and prints what a person needs: the error with file, line and field, or the summary.
 
 mod explain;
+pub mod sweep;
 
 use crate::model::{self, spec::ClusterSpec};
 use crate::report;
@@ -48,7 +49,7 @@ pub enum Command {
         check_determinism: bool,
         /// Sweep options (spec.sweep, --seeds, --set, --shard).
         #[command(flatten)]
-        sweep: crate::sweep::command::SweepArgs,
+        sweep: self::sweep::SweepArgs,
         /// Node whose pulls the Gantt charts show [default: the node with the most pulls in the first variant].
         #[arg(long, value_name = "NAME")]
         gantt_node: Option<String>,
@@ -97,7 +98,7 @@ pub fn main(cli: Cli) -> i32 {
             run(&file, RunOptions { out, seed, only: variant, quiet, check_determinism, gantt_node, sweep })
         }
         Command::Validate { file } => validate(&file),
-        Command::Merge { out_dir, shards, quiet } => crate::sweep::command::merge(&out_dir, &shards, quiet),
+        Command::Merge { out_dir, shards, quiet } => self::sweep::merge(&out_dir, &shards, quiet),
         Command::Explain { what: Explain::Image { reference, json } } => explain::image(&reference, json),
     }
 }
@@ -138,7 +139,7 @@ struct RunOptions {
     only: Vec<String>,
     quiet: bool,
     check_determinism: bool,
-    sweep: crate::sweep::command::SweepArgs,
+    sweep: self::sweep::SweepArgs,
     gantt_node: Option<String>,
 }
 
@@ -167,17 +168,17 @@ fn run(file: &std::path::Path, opts: RunOptions) -> i32 {
     let selected: Vec<_> = scenario.variants.iter().filter(|v| only.is_empty() || only.contains(&v.name)).collect();
     // A sweep (spec.sweep, --seeds, --set) runs after the variants as written; a shard runs only its part.
     let names: Vec<&str> = selected.iter().map(|v| v.name.as_str()).collect();
-    let sweep = match crate::sweep::command::prepare(file, &scenario, &names, seed, &sweep) {
+    let sweep = match self::sweep::prepare(file, &scenario, &names, seed, &sweep) {
         Ok(s) => s,
         Err(code) => return code,
     };
     let sweep_dir = out.clone().unwrap_or_else(|| PathBuf::from("reports").join(&scenario.name));
     if let Some(p) = &sweep {
         if !quiet {
-            outln!("{}", crate::sweep::command::announce(p));
+            outln!("{}", self::sweep::announce(p));
         }
         if p.shard.is_some() {
-            return crate::sweep::command::execute(&scenario, p, &sweep_dir, quiet);
+            return self::sweep::execute(&scenario, p, &sweep_dir, quiet);
         }
     }
     let specs: Vec<(String, ClusterSpec)> = selected
@@ -235,7 +236,7 @@ fn run(file: &std::path::Path, opts: RunOptions) -> i32 {
                 if !quiet {
                     outln!("wrote {}: the report of the variants as written, without the sweep", dir.display());
                 }
-                return crate::sweep::command::execute(&scenario, p, &sweep_dir, quiet);
+                return self::sweep::execute(&scenario, p, &sweep_dir, quiet);
             }
             if !quiet {
                 outln!("{}", report::text::render(&summary).trim_end());

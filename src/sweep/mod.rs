@@ -7,7 +7,6 @@
 //! figures; [`output::merge`] checks a set of shards and rebuilds the exact `sweep.json` a single machine
 //! writes. This layer sits beside `report`: it reads `scenario`, runs `model`, and summarises with `report`.
 
-pub mod command;
 pub mod figures;
 pub mod output;
 pub mod plan;

@@ -4,6 +4,7 @@ mod cli;
 mod common;
 mod determinism;
 mod model_rules;
+mod perf_gate;
 mod readme;
 mod report_files;
 mod scenarios;

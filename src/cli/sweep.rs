@@ -1,11 +1,11 @@
 //! The sweep side of the command line: `run`'s `--no-sweep`, `--seeds`, `--set` and `--shard`, and `merge`.
 //! Each function prints what a person needs and returns an exit code on failure (2 bad input, 1 otherwise).
 
-use super::output::{self, ShardFile, ShardId, SweepReport, SHARD_FORMAT};
-use super::plan::Plan;
-use super::table::{self, plural};
-use crate::cli::{outln, EXIT_BAD_INPUT, EXIT_FAILURE};
+use super::{outln, EXIT_BAD_INPUT, EXIT_FAILURE};
 use crate::scenario::{self, Scenario, Sweep, SweepParameter, MAX_SWEEP_RUNS};
+use crate::sweep::output::{self, ShardFile, ShardId, SweepReport, SHARD_FORMAT};
+use crate::sweep::plan::Plan;
+use crate::sweep::table::{self, plural};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
@@ -187,7 +187,7 @@ pub fn execute(scenario: &Scenario, p: &Prepared, dir: &Path, quiet: bool) -> i3
             b.inc(1);
         }
     };
-    let records = super::execute(scenario, &p.plan, &runs, &tick);
+    let records = crate::sweep::execute(scenario, &p.plan, &runs, &tick);
     if let Some(b) = &bar {
         b.finish_and_clear();
     }
