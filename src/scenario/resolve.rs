@@ -364,28 +364,18 @@ pub(crate) fn resolve_spec(raw: &RawSpec, at: &FieldPath) -> Result<ClusterSpec,
         } else if let Some(a) = &e.scale {
             let apath = path.key("scale");
             let replicas = bounded(&mut p, &apath.key("replicas"), a.replicas, 0, MAX_PODS);
-            match workload_ids.get(&a.workload) {
-                Some(w) if workloads[w.0 as usize].kind == WorkloadKind::Deployment => {
-                    let peak = peak_pods.entry(a.workload.clone()).or_default();
-                    *peak = (*peak).max(replicas);
-                    Some(Action::Scale { workload: *w, replicas: replicas as u32 })
-                }
-                Some(_) => {
-                    p.add(&apath.key("workload"), "only a Deployment can be scaled");
-                    None
-                }
-                None => {
-                    p.add(
-                        &apath.key("workload"),
-                        format!("unknown workload {:?}; known: {}", a.workload, list(workload_ids.keys())),
-                    );
-                    None
-                }
-            }
+            let found = deployment(&mut p, &apath, &a.workload, &workload_ids, &workloads, "can be scaled");
+            found.map(|w| {
+                let peak = peak_pods.entry(a.workload.clone()).or_default();
+                *peak = (*peak).max(replicas);
+                Action::Scale { workload: w, replicas: replicas as u32 }
+            })
         } else if let Some(a) = &e.set_image {
             let apath = path.key("setImage");
-            match workload_ids.get(&a.workload) {
-                Some(w) if workloads[w.0 as usize].kind == WorkloadKind::Deployment => {
+            let found =
+                deployment(&mut p, &apath, &a.workload, &workload_ids, &workloads, "'s template can be updated");
+            match found {
+                Some(w) => {
                     let t = &workloads[w.0 as usize].template;
                     let names: Vec<&str> = t.in_start_order().map(|c| c.name.as_str()).collect();
                     let container = match &a.container {
@@ -412,19 +402,9 @@ pub(crate) fn resolve_spec(raw: &RawSpec, at: &FieldPath) -> Result<ClusterSpec,
                     if a.image.is_empty() {
                         p.add(&apath.key("image"), "expected an image");
                     }
-                    container.map(|container| Action::SetImage { workload: *w, container, image: a.image.clone() })
+                    container.map(|container| Action::SetImage { workload: w, container, image: a.image.clone() })
                 }
-                Some(_) => {
-                    p.add(&apath.key("workload"), "only a Deployment's template can be updated");
-                    None
-                }
-                None => {
-                    p.add(
-                        &apath.key("workload"),
-                        format!("unknown workload {:?}; known: {}", a.workload, list(workload_ids.keys())),
-                    );
-                    None
-                }
+                None => None,
             }
         } else if let Some(a) = &e.add_nodes {
             let apath = path.key("addNodes");
@@ -617,6 +597,30 @@ fn resolve_at_start(
         }
     };
     Ok((reference, image))
+}
+
+/// The Deployment called `name` for a timeline action at `path`, or a problem there: unknown, or a bare Pod
+/// (`what` completes "only a Deployment ...").
+fn deployment(
+    p: &mut Problems,
+    path: &FieldPath,
+    name: &str,
+    ids: &BTreeMap<String, WorkloadId>,
+    workloads: &[WorkloadSpec],
+    what: &str,
+) -> Option<WorkloadId> {
+    match ids.get(name) {
+        Some(w) if workloads[w.0 as usize].kind == WorkloadKind::Deployment => Some(*w),
+        Some(_) => {
+            let sep = if what.starts_with('\'') { "" } else { " " };
+            p.add(&path.key("workload"), format!("only a Deployment{sep}{what}"));
+            None
+        }
+        None => {
+            p.add(&path.key("workload"), format!("unknown workload {name:?}; known: {}", list(ids.keys())));
+            None
+        }
+    }
 }
 
 fn opt_bandwidth(p: &mut Problems, path: &FieldPath, q: &Option<Quantity>) -> Option<u64> {
