@@ -522,6 +522,14 @@ fn timeline_entries_need_one_action_in_time() {
         &with("scale: {workload: web", "scale: {workload: job"),
         &["checks.yaml:43:15: spec.timeline[0].scale.workload: only a Deployment can be scaled"],
     );
+    check(
+        &with("setImage: {workload: web,", "setImage: {workload: job,"),
+        &["checks.yaml:45:18: spec.timeline[1].setImage.workload: only a Deployment's template can be updated"],
+    );
+    check(
+        &with("scale: {workload: web", "scale: {workload: webb"),
+        &["checks.yaml:43:15: spec.timeline[0].scale.workload: unknown workload \"webb\"; known: job, web"],
+    );
 }
 
 #[test]
