@@ -1,5 +1,6 @@
 //! Benchmarks: the event queue alone; a 100-node cluster; the fleet (10,002 nodes, 100,000 pods, 3 registries,
-//! tag pushes during a scale-up) and the same fleet with a tenth of the pods, for the scaling check. Each
+//! tag pushes during a scale-up), the same fleet with a tenth of the pods (the scaling check), and that one
+//! with 5 Tbps registries, where nodes are the bottleneck. Each
 //! scenario bench runs the model only (no output files) and reports events per second. `cargo bench`.
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
@@ -48,6 +49,7 @@ fn scenario(c: &mut Criterion, file: &str, samples: usize) {
 fn scenarios(c: &mut Criterion) {
     scenario(c, "benches/scenarios/cluster-100.yaml", 50);
     scenario(c, "benches/scenarios/fleet-10k-pods.yaml", 20);
+    scenario(c, "benches/scenarios/fleet-node-bound.yaml", 20);
     scenario(c, "benches/scenarios/fleet.yaml", 10);
 }
 

@@ -59,6 +59,9 @@ struct Link {
     registries: Vec<(LinkId, u32)>,
     /// On a registry link: its nodes by fast-path flows per bit/s of NIC capacity (the fast path's bound).
     node_load: BTreeSet<(Ordf, LinkId)>,
+    /// On a registry link: the sum of its flows' node shares (NIC capacity / flows on the NIC), which is what
+    /// it would serve if every node were the bottleneck.
+    demand_bps: f64,
     /// The group: flows whose bottleneck is this link, by finish mark on the virtual clock.
     group: BTreeSet<(Ordf, FlowId)>,
     /// Per-flow rate of the group.
@@ -93,6 +96,8 @@ struct Flow<T> {
     finish: f64,
     /// Of the fast path's kind: `[registry]` or `[registry, node]`.
     class_a: bool,
+    /// Started but not yet rated: waits for [`Network::flush`] (or any progressive filling that reaches it).
+    pending: bool,
     frozen: bool,
     mark: u32,
     payload: Option<T>,
@@ -134,8 +139,13 @@ pub struct Network<T> {
     shared: Vec<LinkId>,
     /// Links crossed by both fast-path flows and others (the fast path needs none).
     mixed_links: u32,
-    /// The fast path's precondition held after the last change.
-    registry_bound: bool,
+    /// Which fast path's precondition held after the last change.
+    regime: Regime,
+    /// Flows started this instant and waiting for one progressive filling in [`Network::flush`].
+    pending: Vec<FlowId>,
+    /// Fast-path flows over a registry alone, or over a registry and an unlimited node link (neither regime
+    /// covers them).
+    unbound_flows: u32,
     stats: NetworkStats,
 }
 
@@ -163,6 +173,20 @@ impl Ord for Share {
 /// Margin kept by the fast path's bound, so that float error never decides a tie.
 const BOUND: f64 = 1.0 - 1e-9;
 
+/// Margin of the node-bound check, whose registry demands are running sums (their rounding drifts slowly).
+const NODE_BOUND: f64 = 1.0 - 1e-6;
+
+/// Which exact shortcut the current allocation allows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Regime {
+    /// Every registry is the bottleneck of all its flows: rate = registry capacity / its flows.
+    RegistryBound,
+    /// Every node is the bottleneck of all its flows: rate = NIC capacity / its flows.
+    NodeBound,
+    /// Neither: every change runs progressive filling over its component.
+    General,
+}
+
 impl<T> Network<T> {
     /// An empty network.
     pub fn new() -> Self {
@@ -175,7 +199,9 @@ impl<T> Network<T> {
             instant: LinkId(0),
             shared: Vec::new(),
             mixed_links: 0,
-            registry_bound: true,
+            regime: Regime::RegistryBound,
+            pending: Vec::new(),
+            unbound_flows: 0,
             stats: NetworkStats::default(),
         };
         n.instant = n.push_link(None, false);
@@ -193,6 +219,7 @@ impl<T> Network<T> {
             b_flows: 0,
             registries: Vec::new(),
             node_load: BTreeSet::new(),
+            demand_bps: 0.0,
             group: BTreeSet::new(),
             rate_bps: 0.0,
             vclock: 0.0,
@@ -247,6 +274,7 @@ impl<T> Network<T> {
             group: self.instant,
             finish: bits as f64,
             class_a,
+            pending: false,
             frozen: false,
             mark: 0,
             payload: Some(payload),
@@ -272,22 +300,46 @@ impl<T> Network<T> {
             self.links[g.0 as usize].group.insert((Ordf(0.0), id));
             return (id, self.reschedule(now, &[g]));
         }
-        if let Some(r) = self.fast_path_link(links) {
-            if self.registry_bound && self.bound_holds() {
-                self.stats.fast_updates += 1;
-                let link = &mut self.links[r.0 as usize];
-                link.advance(now);
-                link.rate_bps = link.capacity_bps.unwrap_or(f64::INFINITY) / link.flows.len() as f64;
-                let finish = link.vclock + bits as f64;
-                link.group.insert((Ordf(finish), id));
-                let f = &mut self.flows[id.0 as usize];
-                f.group = r;
-                f.finish = finish;
-                return (id, self.reschedule(now, &[r]));
+        if let Some(g) = self.fast_group(links) {
+            self.stats.fast_updates += 1;
+            let link = &mut self.links[g.0 as usize];
+            link.advance(now);
+            link.rate_bps = fair_share(link);
+            let finish = link.vclock + bits as f64;
+            link.group.insert((Ordf(finish), id));
+            let f = &mut self.flows[id.0 as usize];
+            f.group = g;
+            f.finish = finish;
+            return (id, self.reschedule(now, &[g]));
+        }
+        // Progressive filling waits for the end of the instant, so that the flows starting together (pods
+        // synced on the same tick, layers answered by the same round trip) are rated once, not once each.
+        self.flows[id.0 as usize].pending = true;
+        self.pending.push(id);
+        (id, Vec::new())
+    }
+
+    /// Whether flows started this instant wait for [`Network::flush`]; the caller runs it once, after the
+    /// other events of the same instant.
+    pub fn needs_flush(&self) -> bool {
+        !self.pending.is_empty()
+    }
+
+    /// Rates the flows started since the last flush (one progressive filling per component they touch).
+    pub fn flush(&mut self, now: SimTime) -> Vec<LinkDue> {
+        let mut seeds: Vec<LinkId> = Vec::new();
+        for f in std::mem::take(&mut self.pending) {
+            let flow = &self.flows[f.0 as usize];
+            if flow.pending {
+                seeds.extend(&flow.links);
             }
         }
-        let out = self.rerate(now, links, Some(id));
-        (id, out)
+        if seeds.is_empty() {
+            return Vec::new();
+        }
+        seeds.sort_unstable();
+        seeds.dedup();
+        self.rerate(now, &seeds)
     }
 
     /// The completion event (`link`, `generation`) fired at `now`. Returns `None` if it is stale; otherwise
@@ -312,7 +364,7 @@ impl<T> Network<T> {
         }
         let mut payloads = Vec::with_capacity(done.len());
         let mut seeds = Vec::new();
-        let mut all_fast = self.registry_bound;
+        let mut all_fast = self.regime != Regime::General;
         for &f in &done {
             let flow = &mut self.flows[f.0 as usize];
             let links = std::mem::take(&mut flow.links);
@@ -324,7 +376,7 @@ impl<T> Network<T> {
                 self.links[l.0 as usize].flows.remove(&f);
             }
             self.count_flow(&links, class_a, -1);
-            if self.fast_path_link(&links) != Some(link) {
+            if self.fast_group(&links) != Some(link) {
                 all_fast = false;
             }
             seeds.extend(links);
@@ -333,25 +385,47 @@ impl<T> Network<T> {
         }
         let out = if instant {
             self.reschedule(now, &[link])
-        } else if all_fast && self.bound_holds() {
+        } else if all_fast {
+            // `fast_group` checked the regime's condition after each removal.
             self.stats.fast_updates += 1;
             let l = &mut self.links[link.0 as usize];
-            let n = l.flows.len();
-            l.rate_bps = if n == 0 { 0.0 } else { l.capacity_bps.unwrap_or(f64::INFINITY) / n as f64 };
+            l.rate_bps = fair_share(l);
             self.reschedule(now, &[link])
         } else {
             seeds.sort_unstable();
             seeds.dedup();
-            self.rerate(now, &seeds, None)
+            self.rerate(now, &seeds)
         };
         Some((payloads, out))
     }
 
-    /// The registry link of a `[registry, node]` flow whose registry has a finite capacity.
-    fn fast_path_link(&self, links: &[LinkId]) -> Option<LinkId> {
+    /// The group a `[registry, node]` flow that just came or went belongs to under the current regime, if the
+    /// regime still holds after the change (flow counts already updated): its registry while registries are
+    /// the bottleneck, its node while nodes are. `None` means progressive filling must decide.
+    fn fast_group(&self, links: &[LinkId]) -> Option<LinkId> {
         let [r, n] = links else { return None };
         let (rl, nl) = (&self.links[r.0 as usize], &self.links[n.0 as usize]);
-        (rl.shared && !nl.shared && rl.capacity_bps.is_some()).then_some(*r)
+        if !rl.shared || nl.shared || !self.pending.is_empty() {
+            return None;
+        }
+        match self.regime {
+            Regime::RegistryBound if rl.capacity_bps.is_some() && self.bound_holds() => Some(*r),
+            Regime::NodeBound if nl.capacity_bps.is_some() && self.node_bound_holds() => Some(*n),
+            _ => None,
+        }
+    }
+
+    /// Whether node-bound rates (`NIC capacity / flows` per node) are the max-min rates: no link mixes
+    /// fast-path flows with others, every such flow crosses a finite node link, and every finite registry
+    /// serves less than its capacity at those rates.
+    fn node_bound_holds(&self) -> bool {
+        if self.mixed_links > 0 || self.unbound_flows > 0 {
+            return false;
+        }
+        self.shared.iter().all(|r| {
+            let l = &self.links[r.0 as usize];
+            l.flows.is_empty() || l.capacity_bps.is_none_or(|c| l.demand_bps < c * NODE_BOUND)
+        })
     }
 
     /// Counts a flow of class A (fast-path kind) or B in or out of its links.
@@ -371,8 +445,10 @@ impl<T> Network<T> {
                 _ => {}
             }
         }
-        if let (true, [r, n]) = (class_a, links) {
-            self.count_node_load(*r, *n, delta);
+        match (class_a, links) {
+            (true, [r, n]) => self.count_node_load(*r, *n, delta),
+            (true, _) => self.unbound_flows = self.unbound_flows.saturating_add_signed(delta),
+            _ => {}
         }
     }
 
@@ -380,10 +456,18 @@ impl<T> Network<T> {
     /// downloads from. `n.a_flows` is already updated.
     fn count_node_load(&mut self, r: LinkId, n: LinkId, delta: i32) {
         let node = &self.links[n.0 as usize];
-        let Some(cap) = node.capacity_bps else { return };
-        let old = Ordf(f64::from(node.a_flows.saturating_add_signed(-delta)) / cap);
-        let new = Ordf(f64::from(node.a_flows) / cap);
+        let Some(cap) = node.capacity_bps else {
+            self.unbound_flows = self.unbound_flows.saturating_add_signed(delta);
+            return;
+        };
+        let (k_old, k_new) = (node.a_flows.saturating_add_signed(-delta), node.a_flows);
+        let old = Ordf(f64::from(k_old) / cap);
+        let new = Ordf(f64::from(k_new) / cap);
+        let share = |k: u32| if k == 0 { 0.0 } else { cap / f64::from(k) };
         let mut regs = std::mem::take(&mut self.links[n.0 as usize].registries);
+        for (x, count) in &regs {
+            self.links[x.0 as usize].demand_bps -= f64::from(*count) * share(k_old);
+        }
         match regs.iter().position(|(x, _)| *x == r) {
             Some(i) => {
                 regs[i].1 = regs[i].1.saturating_add_signed(delta);
@@ -394,10 +478,15 @@ impl<T> Network<T> {
             }
             None => regs.push((r, 1)),
         }
-        for (x, _) in &regs {
-            let set = &mut self.links[x.0 as usize].node_load;
-            set.remove(&(old, n));
-            set.insert((new, n));
+        for (x, count) in &regs {
+            let reg = &mut self.links[x.0 as usize];
+            reg.demand_bps += f64::from(*count) * share(k_new);
+            reg.node_load.remove(&(old, n));
+            reg.node_load.insert((new, n));
+        }
+        let reg = &mut self.links[r.0 as usize];
+        if reg.a_flows == 0 {
+            reg.demand_bps = 0.0; // no drift survives an idle registry
         }
         self.links[n.0 as usize].registries = regs;
     }
@@ -462,9 +551,9 @@ impl<T> Network<T> {
         out
     }
 
-    /// Re-rates the component reachable from `seeds` by progressive filling. `new` is a flow just started
-    /// (its `finish` holds its size).
-    fn rerate(&mut self, now: SimTime, seeds: &[LinkId], new: Option<FlowId>) -> Vec<LinkDue> {
+    /// Re-rates the component reachable from `seeds` by progressive filling. A pending flow's `finish`
+    /// holds its size.
+    fn rerate(&mut self, now: SimTime, seeds: &[LinkId]) -> Vec<LinkDue> {
         self.stats.full_updates += 1;
         self.mark = self.mark.wrapping_add(1);
         let mark = self.mark;
@@ -497,7 +586,9 @@ impl<T> Network<T> {
         }
         for &f in &comp_flows {
             let flow = &self.flows[f as usize];
-            if Some(FlowId(f)) != new {
+            if flow.pending {
+                self.flows[f as usize].pending = false;
+            } else {
                 let remaining = (flow.finish - self.links[flow.group.0 as usize].vclock).max(0.0);
                 self.flows[f as usize].finish = remaining;
             }
@@ -552,9 +643,24 @@ impl<T> Network<T> {
                 }
             }
         }
-        self.registry_bound = self.bound_holds();
+        self.regime = if self.bound_holds() {
+            Regime::RegistryBound
+        } else if self.node_bound_holds() {
+            Regime::NodeBound
+        } else {
+            Regime::General
+        };
         let links: Vec<LinkId> = comp_links.into_iter().map(LinkId).collect();
         self.reschedule(now, &links)
+    }
+}
+
+/// The rate every member of a link's group gets when the link is the bottleneck of all its flows.
+fn fair_share(l: &Link) -> f64 {
+    match (l.capacity_bps, l.flows.len()) {
+        (_, 0) => 0.0,
+        (None, _) => f64::INFINITY,
+        (Some(c), n) => c / n as f64,
     }
 }
 
@@ -602,7 +708,13 @@ mod tests {
         fn start(&mut self, now: SimTime, links: &[LinkId], bits: u64, p: T) -> FlowId {
             let (id, r) = self.net.start(now, links, bits, p);
             self.push(r);
+            self.flush(now);
             id
+        }
+        /// What the simulator does at the end of an instant.
+        fn flush(&mut self, now: SimTime) {
+            let r = self.net.flush(now);
+            self.push(r);
         }
         /// Runs completions up to and including `until`; returns (time, payload) in order.
         fn run_until(&mut self, until: SimTime) -> Vec<(SimTime, T)> {
@@ -661,6 +773,7 @@ mod tests {
         let (fa, _) = n.start(t(0), &[reg, a], 1, ());
         let (fb, _) = n.start(t(0), &[reg, b], 1, ());
         let (fc, _) = n.start(t(0), &[reg, c], 1, ());
+        n.flush(t(0));
         assert_eq!(n.rate_bps(fa), 100_000_000.0);
         assert_eq!(n.rate_bps(fb), 450_000_000.0);
         assert_eq!(n.rate_bps(fc), 450_000_000.0);
@@ -682,8 +795,24 @@ mod tests {
         let a = n.add_link(Some(GBPS));
         let b = n.add_link(Some(GBPS));
         n.start(t(0), &[reg, a], 1_000_000_000, ());
-        let (_, r) = n.start(t(0), &[reg, b], 1_000_000_000, ());
+        n.flush(t(0));
+        let (_, mut r) = n.start(t(0), &[reg, b], 1_000_000_000, ());
+        r.extend(n.flush(t(0)));
         assert_eq!(r, vec![LinkDue { link: b, generation: 1, at: t(1_000_000) }], "only node b's link moves");
+    }
+
+    #[test]
+    fn flows_starting_together_are_rated_once_at_the_flush() {
+        let mut n = Network::new();
+        let nic = n.add_link(Some(GBPS));
+        for i in 0..10 {
+            let (_, r) = n.start(t(0), &[nic], 1_000_000_000, i);
+            assert!(r.is_empty() && n.needs_flush());
+        }
+        let r = n.flush(t(0));
+        assert!(!n.needs_flush());
+        assert_eq!(r, vec![LinkDue { link: nic, generation: 1, at: t(10_000_000) }]);
+        assert_eq!((n.stats().full_updates, n.stats().flows_rerated), (1, 10));
     }
 
     #[test]
@@ -702,6 +831,29 @@ mod tests {
         // 334 flows of 10 Mbit, 333 of 20, 333 of 30: the first group ends when 1000 x 10 Mbit went through.
         assert_eq!(done[0].0, t(1_000_000));
         assert!(d.net.stats().full_updates < 20, "{:?}", d.net.stats());
+    }
+
+    #[test]
+    fn a_fat_registry_takes_the_node_fast_path() {
+        // 100 Gbps registry, 200 nodes of 1 Gbps with 1-3 flows each: every node is the bottleneck.
+        let mut d = Driver::new(Network::new());
+        let reg = d.net.add_shared_link(Some(1_000 * GBPS));
+        let nodes: Vec<_> = (0..200).map(|_| d.net.add_link(Some(GBPS))).collect();
+        let mut first = None;
+        for (i, n) in nodes.iter().enumerate() {
+            for j in 0..=(i % 3) {
+                let f = d.start(t(0), &[reg, *n], 1_000_000_000, (i, j));
+                first.get_or_insert(f);
+            }
+        }
+        let stats = d.net.stats();
+        assert!(stats.fast_updates >= 390 && stats.full_updates <= 10, "{stats:?}");
+        assert_eq!(d.net.rate_bps(first.unwrap()), 1_000_000_000.0, "the first node has one flow");
+        let done = d.run_until(t(u64::MAX));
+        assert_eq!(done.len(), 399);
+        // One flow per node: 1 s; two: 2 s; three: 3 s.
+        assert_eq!((done[0].0, done[398].0), (t(1_000_000), t(3_000_000)));
+        assert!(d.net.stats().full_updates <= 10, "{:?}", d.net.stats());
     }
 
     /// Naive max-min by progressive filling over all flows: the shadow model.
@@ -746,9 +898,11 @@ mod tests {
         for round in 0..60 {
             let mut d = Driver::new(Network::new());
             let mut caps = vec![None];
+            // Every third round has fat registries, so that nodes are the bottleneck (the node-bound regime).
+            let fat = if round % 3 == 0 { 100 } else { 1 };
             let regs: Vec<_> = (0..rng.random_range(1..4))
                 .map(|_| {
-                    let c = (!rng.random_bool(0.15)).then(|| rng.random_range(1..50) * 100_000_000);
+                    let c = (!rng.random_bool(0.15)).then(|| rng.random_range(1..50) * 100_000_000 * fat);
                     caps.push(c.map(|c| c as f64));
                     d.net.add_shared_link(c)
                 })

@@ -21,6 +21,8 @@ pub(crate) enum Event {
     ManifestResponse { pull: PullId },
     /// The registry answered a blob request; data starts flowing.
     BlobResponse { pull: PullId, layer: LayerId },
+    /// The end of an instant in which flows started: rate them together.
+    NetworkFlush,
     /// A link's first flow may have finished (stale if `generation` is old).
     LinkDue { link: LinkId, generation: u32 },
 }
@@ -53,6 +55,8 @@ pub(crate) struct Sim {
     pub(crate) trace: Vec<TraceEvent>,
     pub(crate) now: SimTime,
     pub(crate) rng: RngStreams,
+    /// A `NetworkFlush` is queued for the current instant.
+    pub(crate) flush_queued: bool,
 }
 
 /// Runs `spec` to its duration and returns the trace and final state.
@@ -135,7 +139,8 @@ impl Sim {
             network,
             spec,
         };
-        let mut sim = Sim { world, queue: EventQueue::new(), trace: Vec::new(), now: SimTime::ZERO, rng };
+        let mut sim =
+            Sim { world, queue: EventQueue::new(), trace: Vec::new(), now: SimTime::ZERO, rng, flush_queued: false };
         sim.start();
         sim
     }
@@ -145,8 +150,12 @@ impl Sim {
         self.trace.push(TraceEvent { t: self.now, kind });
     }
 
-    /// Schedules the completion events of re-rated links.
+    /// Schedules the completion events of re-rated links, and the end-of-instant flush if flows wait for it.
     pub(crate) fn schedule_flows(&mut self, due: Vec<LinkDue>) {
+        if self.world.network.needs_flush() && !self.flush_queued {
+            self.flush_queued = true;
+            self.queue.push(self.now, Event::NetworkFlush);
+        }
         for d in due {
             self.queue.push(d.at, Event::LinkDue { link: d.link, generation: d.generation });
         }
@@ -159,6 +168,11 @@ impl Sim {
             Event::PullRejected { pull, failure } => self.finish_pull(pull, Err(failure)),
             Event::ManifestResponse { pull } => self.on_manifest_response(pull),
             Event::BlobResponse { pull, layer } => self.on_blob_response(pull, layer),
+            Event::NetworkFlush => {
+                self.flush_queued = false;
+                let due = self.world.network.flush(self.now);
+                self.schedule_flows(due);
+            }
             Event::LinkDue { link, generation } => {
                 if let Some((done, due)) = self.world.network.due(self.now, link, generation) {
                     self.schedule_flows(due);
