@@ -1,4 +1,4 @@
-//! The command line: `run`, `validate` and `explain image`. Each command returns its exit code — 0 done,
+//! The command line: `run`, `merge`, `validate` and `explain image`. Each command returns its exit code — 0 done,
 //! 2 bad input (the scenario or reference is invalid), 1 anything else (e.g. the output folder cannot be
 //! written) — and prints what a person needs: the error with file, line and field, or the summary.
 
@@ -28,7 +28,8 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run a scenario (the base and every variant) and write summary.json and events.jsonl.
+    /// Run a scenario (the base and every variant, then its sweep if any) and write its report: summary.json,
+    /// events.jsonl, SVG charts, index.html, report.md (and sweep.json).
     Run {
         /// Scenario file (YAML).
         file: PathBuf,
@@ -108,20 +109,46 @@ pub fn main(cli: Cli) -> i32 {
 macro_rules! outln {
     ($($arg:tt)*) => {{
         use std::io::Write as _;
-        if let Err(e) = writeln!(std::io::stdout().lock(), $($arg)*) {
-            $crate::cli::stdout_failed(e);
+        if !$crate::cli::STDOUT_CLOSED.load(std::sync::atomic::Ordering::Relaxed) {
+            if let Err(e) = writeln!(std::io::stdout().lock(), $($arg)*) {
+                $crate::cli::stdout_failed(e);
+            }
         }
     }};
 }
 pub(crate) use outln;
 
+/// Set once standard output is a closed pipe: printing stops, the work (and the files it writes) goes on.
 #[doc(hidden)]
-pub fn stdout_failed(e: std::io::Error) -> ! {
+pub static STDOUT_CLOSED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// A write to standard output failed: a closed pipe only stops the printing; anything else ends the program.
+#[doc(hidden)]
+pub fn stdout_failed(e: std::io::Error) {
     if e.kind() == std::io::ErrorKind::BrokenPipe {
-        std::process::exit(0);
+        STDOUT_CLOSED.store(true, std::sync::atomic::Ordering::Relaxed);
+        return;
     }
     eprintln!("error: cannot write to standard output: {e}");
     std::process::exit(EXIT_FAILURE)
+}
+
+/// Whether a run of `spec` has a node called `name` (`<pool>-<index>`, counting nodes added by the timeline).
+fn has_node(spec: &ClusterSpec, name: &str) -> bool {
+    spec.node_pools.iter().enumerate().any(|(i, pool)| {
+        let Some(index) = name.strip_prefix(&format!("{}-", pool.name)).and_then(|n| n.parse::<u64>().ok()) else {
+            return false;
+        };
+        let added: u64 = spec
+            .timeline
+            .iter()
+            .filter_map(|e| match e.action {
+                model::spec::Action::AddNodes { pool, count } if pool.0 as usize == i => Some(u64::from(count)),
+                _ => None,
+            })
+            .sum();
+        index < u64::from(pool.count) + added && name == format!("{}-{index}", pool.name)
+    })
 }
 
 /// Loads a scenario; an unreadable or invalid file is bad input (exit 2).
@@ -172,6 +199,12 @@ fn run(file: &std::path::Path, opts: RunOptions) -> i32 {
         Ok(s) => s,
         Err(code) => return code,
     };
+    if let Some(node) = &gantt_node {
+        if !selected.iter().any(|v| has_node(&v.spec, node)) {
+            eprintln!("error: --gantt-node {node:?}: no variant has such a node (nodes are named <pool>-<index>)");
+            return EXIT_BAD_INPUT;
+        }
+    }
     let sweep_dir = out.clone().unwrap_or_else(|| PathBuf::from("reports").join(&scenario.name));
     if let Some(p) = &sweep {
         if !quiet {
@@ -222,12 +255,6 @@ fn run(file: &std::path::Path, opts: RunOptions) -> i32 {
     }
     let runs: Vec<report::VariantRun<'_>> =
         outputs.iter().map(|(name, seed, output)| report::VariantRun { name, seed: *seed, output }).collect();
-    if let Some(node) = &gantt_node {
-        if !outputs.iter().any(|(_, _, o)| o.world.nodes.iter().any(|n| &n.name == node)) {
-            eprintln!("error: --gantt-node {node:?}: no variant has such a node (nodes are named <pool>-<index>)");
-            return EXIT_BAD_INPUT;
-        }
-    }
     let dir = out.unwrap_or_else(|| PathBuf::from("reports").join(&scenario.name));
     let (description, node) = (scenario.description.as_deref(), gantt_node.as_deref());
     match report::write_outputs(&dir, &scenario.name, description, &scenario.source, node, &runs) {

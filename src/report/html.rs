@@ -41,6 +41,18 @@ pub fn best_of(values: &[Option<f64>], better: Better) -> Vec<bool> {
     values.iter().map(|v| *v == Some(target)).collect()
 }
 
+/// Which cells of a row get the mark, judged on what the reader sees: a cell that reads the same as a best
+/// one is as good, and a row whose cells all read the same marks nothing.
+pub fn mark_best(cells: &[String], values: &[Option<f64>], better: Better) -> Vec<bool> {
+    let best_values = best_of(values, better);
+    let shown: Vec<&String> = cells.iter().zip(&best_values).filter(|(_, b)| **b).map(|(c, _)| c).collect();
+    let mut best: Vec<bool> = cells.iter().zip(values).map(|(c, v)| v.is_some() && shown.contains(&c)).collect();
+    if best.iter().all(|b| *b) {
+        best.iter_mut().for_each(|b| *b = false);
+    }
+    best
+}
+
 /// A latency as the terminal summary shows it: `30ms`, `17.2s`, `-` without a value.
 fn ms(v: Option<f64>) -> String {
     match v {
@@ -57,7 +69,7 @@ const WORKLOAD_ROWS: usize = 8;
 pub fn comparison_rows(variants: &[VariantSummary]) -> Vec<Row> {
     let mut rows = Vec::new();
     let mut push = |label: String, cells: Vec<String>, values: Vec<Option<f64>>, better: Better| {
-        let best = best_of(&values, better);
+        let best = mark_best(&cells, &values, better);
         rows.push(Row { label, cells, best });
     };
     let count = |label: &str, f: &dyn Fn(&VariantSummary) -> u64, better: Better| {
@@ -295,6 +307,16 @@ mod tests {
         assert_eq!(best_of(&[Some(2.0), Some(3.0)], Better::Higher), [false, true]);
         assert_eq!(best_of(&[Some(2.0), Some(2.0)], Better::Lower), [false, false]);
         assert_eq!(best_of(&[Some(2.0), None], Better::Lower), [false, false]);
+    }
+
+    #[test]
+    fn cells_that_read_the_same_as_the_best_are_marked_too() {
+        let cells = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let marks =
+            mark_best(&cells(&["2.7s", "2.7s", "3.1s"]), &[Some(2712.0), Some(2698.0), Some(3100.0)], Better::Lower);
+        assert_eq!(marks, [true, true, false]);
+        let marks = mark_best(&cells(&["2.7s", "2.7s"]), &[Some(2712.0), Some(2698.0)], Better::Lower);
+        assert_eq!(marks, [false, false], "all read the same: no mark");
     }
 
     #[test]

@@ -547,12 +547,12 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
             if vname == BASE_VARIANT
                 || vname.is_empty()
                 || vname.len() > 63
-                || !vname.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
+                || !vname.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-' || c == b'_')
             {
                 problems.push(diag(
                     vpath.clone(),
                     None,
-                    "variant names are 1-63 letters, digits, '-' or '_', and not \"base\"".to_string(),
+                    "variant names are 1-63 lowercase letters, digits, '-' or '_', and not \"base\"".to_string(),
                 ));
                 continue;
             }

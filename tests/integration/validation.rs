@@ -575,11 +575,15 @@ fn variant_errors_say_which_variant() {
     );
     check(
         &with("    serial:\n", "    base:\n"),
-        &["checks.yaml:49:5: spec.variants.base: variant names are 1-63 letters, digits, '-' or '_', and not \"base\""],
+        &["checks.yaml:49:5: spec.variants.base: variant names are 1-63 lowercase letters, digits, '-' or '_', and not \"base\""],
     );
     check(
         &with("    serial:\n", "    \"my variant\":\n"),
-        &["checks.yaml:49:5: spec.variants[\"my variant\"]: variant names are 1-63 letters, digits, '-' or '_'"],
+        &["checks.yaml:49:5: spec.variants[\"my variant\"]: variant names are 1-63 lowercase letters, digits, '-' or '_'"],
+    );
+    check(
+        &with("    serial:\n", "    Serial:\n"),
+        &["checks.yaml:49:5: spec.variants.Serial: variant names are 1-63 lowercase letters"],
     );
     check(
         &with(&format!("    serial:\n{SERIAL_PATCH}\n"), "    serial: [1, 2]\n"),

@@ -269,11 +269,10 @@ fn byte_unit(max: u64) -> (f64, &'static str) {
     }
 }
 
-/// A name usable in a file name: lowercase letters, digits, '-', '.' and '_' kept, anything else '_'.
+/// A name usable in a file name: letters, digits, '-', '.' and '_' kept, anything else '_'. Workload and
+/// variant names are lowercase already (the scenario layer checks), so two names never share a file.
 fn file_stem(name: &str) -> String {
-    name.chars()
-        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_') { c.to_ascii_lowercase() } else { '_' })
-        .collect()
+    name.chars().map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_') { c } else { '_' }).collect()
 }
 
 /// The mesh every cartesian chart uses: light grid, grey axes, 12 px labels.
@@ -343,7 +342,7 @@ mod tests {
         assert_eq!(duration_ms(180_000.0), "3min");
         assert_eq!(byte_unit(220 << 20), ((1u64 << 20) as f64, "MiB"));
         assert_eq!(file_stem("web-2"), "web-2");
-        assert_eq!(file_stem("A/b"), "a_b");
+        assert_eq!(file_stem("a/b c"), "a_b_c");
         assert_eq!(ellipsize("abcdef", 4), "abc\u{2026}");
     }
 }
