@@ -107,11 +107,6 @@ impl ImageStore {
             }
         }
     }
-
-    /// Number of distinct manifests present.
-    pub fn image_count(&self) -> usize {
-        self.images.iter().map(|(_, i)| *i).collect::<BTreeSet<_>>().len()
-    }
 }
 
 #[cfg(test)]
