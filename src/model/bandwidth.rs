@@ -325,21 +325,65 @@ impl<T> Network<T> {
         !self.pending.is_empty()
     }
 
-    /// Rates the flows started since the last flush (one progressive filling per component they touch).
+    /// Rates the flows started since the last flush: when the regime still holds with them counted, each joins
+    /// its registry's (or node's) group; otherwise one progressive filling per component they touch.
     pub fn flush(&mut self, now: SimTime) -> Vec<LinkDue> {
-        let mut seeds: Vec<LinkId> = Vec::new();
-        for f in std::mem::take(&mut self.pending) {
-            let flow = &self.flows[f.0 as usize];
-            if flow.pending {
-                seeds.extend(&flow.links);
-            }
-        }
-        if seeds.is_empty() {
+        let pending: Vec<FlowId> =
+            std::mem::take(&mut self.pending).into_iter().filter(|f| self.flows[f.0 as usize].pending).collect();
+        if pending.is_empty() {
             return Vec::new();
         }
+        if let Some(groups) = self.regime_groups(&pending) {
+            self.stats.fast_updates += pending.len() as u64;
+            let mut touched: Vec<LinkId> = groups.clone();
+            touched.sort_unstable();
+            touched.dedup();
+            for &g in &touched {
+                let link = &mut self.links[g.0 as usize];
+                link.advance(now);
+                link.rate_bps = fair_share(link);
+            }
+            for (f, g) in pending.into_iter().zip(groups) {
+                let link = &mut self.links[g.0 as usize];
+                let flow = &mut self.flows[f.0 as usize];
+                flow.pending = false;
+                flow.group = g;
+                flow.finish += link.vclock;
+                link.group.insert((Ordf(flow.finish), f));
+            }
+            return self.reschedule(now, &touched);
+        }
+        let mut seeds: Vec<LinkId> = pending.iter().flat_map(|f| self.flows[f.0 as usize].links.clone()).collect();
         seeds.sort_unstable();
         seeds.dedup();
         self.rerate(now, &seeds)
+    }
+
+    /// The group of each pending flow if the current regime holds with all of them counted, else `None`.
+    fn regime_groups(&self, pending: &[FlowId]) -> Option<Vec<LinkId>> {
+        let holds = match self.regime {
+            Regime::RegistryBound => self.bound_holds(),
+            Regime::NodeBound => self.node_bound_holds(),
+            Regime::General => false,
+        };
+        if !holds {
+            return None;
+        }
+        pending
+            .iter()
+            .map(|f| {
+                let [r, n] = self.flows[f.0 as usize].links[..] else { return None };
+                let (rl, nl) = (&self.links[r.0 as usize], &self.links[n.0 as usize]);
+                if !rl.shared || nl.shared {
+                    return None;
+                }
+                match self.regime {
+                    Regime::RegistryBound => rl.capacity_bps.map(|_| r),
+                    Regime::NodeBound => nl.capacity_bps.map(|_| n),
+                    Regime::General => None,
+                }
+            })
+            .collect()
     }
 
     /// The completion event (`link`, `generation`) fired at `now`. Returns `None` if it is stale; otherwise
@@ -918,12 +962,17 @@ mod tests {
             let mut now = 0u64;
             for step in 0..80 {
                 if rng.random_bool(0.6) {
-                    let r = regs[rng.random_range(0..regs.len())];
-                    let n = nodes[rng.random_range(0..nodes.len())];
-                    let links = if rng.random_bool(0.1) { vec![n] } else { vec![r, n] };
-                    let bits = rng.random_range(1..2_000) * 1_000_000;
-                    let id = d.start(t(now), &links, bits, step);
-                    live.insert(id.0 as usize, links.iter().map(|l| l.0 as usize).collect());
+                    // One to four flows start in the same instant, rated together at its end.
+                    for _ in 0..rng.random_range(1..5) {
+                        let r = regs[rng.random_range(0..regs.len())];
+                        let n = nodes[rng.random_range(0..nodes.len())];
+                        let links = if rng.random_bool(0.1) { vec![n] } else { vec![r, n] };
+                        let bits = rng.random_range(1..2_000) * 1_000_000;
+                        let (id, due) = d.net.start(t(now), &links, bits, step);
+                        d.push(due);
+                        live.insert(id.0 as usize, links.iter().map(|l| l.0 as usize).collect());
+                    }
+                    d.flush(t(now));
                 } else {
                     now += rng.random_range(0..3_000_000);
                     for (_, _) in d.run_until(t(now)) {}
