@@ -107,7 +107,7 @@ pub fn comparison_rows(variants: &[VariantSummary]) -> Vec<Row> {
     for host in hosts {
         let regs: Vec<_> = variants.iter().map(|v| v.registries.get(host)).collect();
         let bytes: Vec<Option<f64>> = regs.iter().map(|r| r.map(|r| r.bytes as f64)).collect();
-        let cells = regs.iter().map(|r| r.map_or("-".to_string(), |r| crate::scenario::units::format_bytes(r.bytes)));
+        let cells = regs.iter().map(|r| r.map_or("-".to_string(), |r| crate::units::format_bytes(r.bytes)));
         push(format!("Bytes from {host}"), cells.collect(), bytes, Better::Lower);
         let total: Vec<Option<f64>> =
             regs.iter().map(|r| r.map(|r| (r.manifest_requests + r.blob_requests) as f64)).collect();

@@ -12,7 +12,7 @@ fn ms(v: Option<f64>) -> String {
 }
 
 fn bytes(b: u64) -> String {
-    crate::scenario::units::format_bytes(b)
+    crate::units::format_bytes(b)
 }
 
 fn variant(out: &mut String, v: &VariantSummary) {

@@ -13,7 +13,6 @@ mod error;
 pub mod location;
 mod raw;
 mod resolve;
-pub mod units;
 
 pub use error::{Diagnostic, ScenarioError};
 pub use resolve::{Problem, MAX_LATENCY_US, MAX_LAYERS_PER_IMAGE, MAX_NODES, MAX_PODS, MAX_TIMELINE};

@@ -5,11 +5,11 @@
 
 use super::location::FieldPath;
 use super::raw::*;
-use super::units::{parse_bandwidth_bps, parse_duration_us, parse_size_bytes};
 use crate::engine::{SimDuration, SimTime};
 use crate::model::digest::{layer_digest, manifest_digest};
 use crate::model::image_ref::{ImageRef, PullPolicy};
 use crate::model::spec::*;
+use crate::units::{parse_bandwidth_bps, parse_duration_us, parse_size_bytes};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Most nodes a run may have (all pools, all timeline additions).

@@ -83,7 +83,7 @@ pub fn render(report: &SweepReport) -> String {
         row.push(cell(&f.pull_latency_ms.p50, ms));
         row.push(cell(&f.pull_latency_ms.p99, ms));
         row.push(cell(&f.pod_start_ms.p99, ms));
-        row.push(cell(&downloaded, |b| crate::scenario::units::format_bytes(b.round() as u64)));
+        row.push(cell(&downloaded, |b| crate::units::format_bytes(b.round() as u64)));
         rows.push(row);
     }
     let widths: Vec<usize> =

@@ -69,7 +69,7 @@ fn bar_panel(
     let (div, unit) = if bytes { byte_unit(max) } else { (1.0, "") };
     let shown = |v: u64| -> String {
         if bytes {
-            crate::scenario::units::format_bytes(v)
+            crate::units::format_bytes(v)
         } else {
             v.to_string()
         }
