@@ -88,19 +88,14 @@ fn bar_panel(
         .y_label_area_size(62)
         .build_cartesian_2d(0.0..groups as f64, 0.0..ytop)?;
     let y_desc = if bytes { format!("bytes ({unit})") } else { "requests".to_string() };
-    chart
-        .configure_mesh()
-        .disable_x_mesh()
+    let y_fmt = |v: &f64| if integer && *v != v.round() { String::new() } else { number(*v) };
+    let mut mesh = chart.configure_mesh();
+    mesh.disable_x_mesh()
         .x_labels(0)
         .y_labels(if integer { (ytop.floor() as usize + 1).clamp(2, 6) } else { 6 })
         .y_desc(y_desc)
-        .y_label_formatter(&|v| if integer && *v != v.round() { String::new() } else { number(*v) })
-        .label_style(font(12.0))
-        .axis_desc_style(font(13.0))
-        .bold_line_style(GRID.stroke_width(1))
-        .light_line_style(TRANSPARENT)
-        .axis_style(AXIS.stroke_width(1))
-        .draw()?;
+        .y_label_formatter(&y_fmt);
+    super::house_mesh(&mut mesh).draw()?;
     for (g, row) in values.iter().enumerate() {
         let n = row.len().max(1) as f64;
         let w = 0.8 / n;

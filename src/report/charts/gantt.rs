@@ -113,19 +113,14 @@ fn chart(run: &VariantRun<'_>, node_name: &str) -> Result<Chart> {
             .x_label_area_size(44)
             .y_label_area_size(label_w)
             .build_cartesian_2d(x0..x1, 0.0..rows as f64)?;
-        chart
-            .configure_mesh()
-            .disable_y_mesh()
+        let x_fmt = |v: &f64| number(*v);
+        let mut mesh = chart.configure_mesh();
+        mesh.disable_y_mesh()
             .y_labels(0)
             .x_labels(12)
             .x_desc(format!("time since start ({})", unit.name))
-            .x_label_formatter(&|v| number(*v))
-            .label_style(font(12.0))
-            .axis_desc_style(font(13.0))
-            .bold_line_style(GRID.stroke_width(1))
-            .light_line_style(TRANSPARENT)
-            .axis_style(AXIS.stroke_width(1))
-            .draw()?;
+            .x_label_formatter(&x_fmt);
+        super::house_mesh(&mut mesh).draw()?;
         let plot_right = chart.backend_coord(&(x1, 0.0)).0;
         for (i, (bar, text)) in bars.iter().zip(&labels).enumerate() {
             let y_hi = (rows - i) as f64 - 0.15;

@@ -10,6 +10,7 @@ mod phases;
 
 use super::summary::VariantSummary;
 use super::VariantRun;
+use plotters::chart::MeshStyle;
 use plotters::coord::ranged1d::{Ranged, ValueFormatter};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -288,21 +289,25 @@ where
     X: Ranged + ValueFormatter<X::ValueType>,
     Y: Ranged + ValueFormatter<Y::ValueType>,
 {
-    chart
-        .configure_mesh()
-        .x_desc(x_desc)
-        .y_desc(y_desc)
-        .x_labels(x_labels)
-        .y_labels(y_labels)
-        .x_label_formatter(x_fmt)
-        .y_label_formatter(y_fmt)
-        .label_style(font(12.0))
+    let mut mesh = chart.configure_mesh();
+    mesh.x_desc(x_desc).y_desc(y_desc).x_labels(x_labels).y_labels(y_labels);
+    mesh.x_label_formatter(x_fmt).y_label_formatter(y_fmt);
+    house_mesh(&mut mesh).draw()?;
+    Ok(())
+}
+
+/// The house look of every mesh: 12 px labels, 13 px axis titles, light grid lines only, grey axes.
+fn house_mesh<'m, 'a, 'b, X, Y, DB>(mesh: &'m mut MeshStyle<'a, 'b, X, Y, DB>) -> &'m mut MeshStyle<'a, 'b, X, Y, DB>
+where
+    X: Ranged + ValueFormatter<X::ValueType>,
+    Y: Ranged + ValueFormatter<Y::ValueType>,
+    DB: DrawingBackend,
+{
+    mesh.label_style(font(12.0))
         .axis_desc_style(font(13.0))
         .bold_line_style(GRID.stroke_width(1))
         .light_line_style(TRANSPARENT)
         .axis_style(AXIS.stroke_width(1))
-        .draw()?;
-    Ok(())
 }
 
 /// Renders a drawing of `width` x `height` pixels into an SVG string.
