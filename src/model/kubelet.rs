@@ -6,13 +6,24 @@
 //! success runs `GC`. A failed init container ends the sync; a failed app container does not stop the others
 //! (kuberuntime SyncPod). A failed sync is requeued by the pod worker.
 
-use super::image_ref::PullPolicy;
+use super::image_ref::{ImageRef, PullPolicy};
 use super::pod_worker;
 use super::sim::{Event, Sim};
 use super::spec::ImageId;
 use super::trace::{PodId, PullFailure, PullId, TraceKind};
 use super::world::{ContainerState, Pull, WaitingReason};
+use crate::engine::SimTime;
 use std::collections::VecDeque;
+
+/// The image manager's verdict for one container, reached before anything changes.
+enum Decision {
+    InvalidName,
+    Present(ImageId),
+    NeverPull,
+    InBackoff(SimTime),
+    /// Pull the image (as written) by this reference.
+    Pull(String, ImageRef),
+}
 
 /// What `EnsureImageExists` decided for one container.
 enum Ensure {
@@ -94,56 +105,72 @@ impl Sim {
 
     /// `EnsureImageExists` for container `i` of `pod`.
     fn ensure_image_exists(&mut self, pod: PodId, i: usize) -> Ensure {
-        let c = self.world.template(pod).container(i).clone();
         let Some(node_id) = self.world.pods[pod.0 as usize].node else {
             return Ensure::Failed;
         };
-        let reference = match c.parsed {
-            Ok(r) => r,
-            Err(_) => {
+        // Decide on borrowed state; clone only what a pull keeps.
+        let decision = {
+            let c = self.world.template(pod).container(i);
+            let node = &self.world.nodes[node_id.0 as usize];
+            match &c.parsed {
+                Err(_) => Decision::InvalidName,
+                Ok(reference) => {
+                    // imagePullPrecheck: Always does not look at the node's images at all.
+                    let present = match c.pull_policy {
+                        PullPolicy::Always => None,
+                        _ => match &reference.digest {
+                            // A digest no registry ever had cannot be on the node.
+                            Some(d) => self
+                                .world
+                                .image_by_digest
+                                .get(d)
+                                .and_then(|d| node.store.lookup(&reference.name(), None, Some(*d))),
+                            None => node.store.lookup(&reference.name(), reference.effective_tag(), None),
+                        },
+                    };
+                    match (c.pull_policy, present) {
+                        (PullPolicy::Never | PullPolicy::IfNotPresent, Some(image)) => Decision::Present(image),
+                        (PullPolicy::Never, None) => Decision::NeverPull,
+                        _ => {
+                            let key = (pod, c.image.clone());
+                            if node.backoff.is_in_backoff_since_update(&key, self.now) {
+                                Decision::InBackoff(node.backoff.window_end(&key).unwrap_or(self.now))
+                            } else {
+                                Decision::Pull(key.1, reference.clone())
+                            }
+                        }
+                    }
+                }
+            }
+        };
+        let (image, reference) = match decision {
+            Decision::InvalidName => {
                 self.set_waiting(pod, i, WaitingReason::InvalidImageName);
                 self.emit(TraceKind::InvalidImageName { pod, container: i as u32 });
                 return Ensure::Failed;
             }
+            Decision::Present(image) => {
+                self.emit(TraceKind::ImagePresent { pod, container: i as u32, image });
+                return Ensure::Ready(image);
+            }
+            Decision::NeverPull => {
+                self.set_waiting(pod, i, WaitingReason::ErrImageNeverPull);
+                self.emit(TraceKind::ImageNeverPull { pod, container: i as u32 });
+                return Ensure::Failed;
+            }
+            Decision::InBackoff(until) => {
+                self.set_waiting(pod, i, WaitingReason::ImagePullBackOff);
+                self.emit(TraceKind::Backoff { pod, container: i as u32, until, refused: true });
+                return Ensure::Failed;
+            }
+            Decision::Pull(image, reference) => (image, reference),
         };
-        let digest = reference.digest.as_ref().map(|d| self.world.image_by_digest.get(d).copied());
-        let node = &self.world.nodes[node_id.0 as usize];
-        let present = match digest {
-            Some(None) => None, // a digest no registry ever had cannot be on the node
-            Some(Some(d)) => node.store.lookup(&reference.name(), None, Some(d)),
-            None => node.store.lookup(&reference.name(), reference.effective_tag(), None),
-        };
-        let should_pull = match c.pull_policy {
-            PullPolicy::Never => false,
-            PullPolicy::Always => true,
-            PullPolicy::IfNotPresent => present.is_none(),
-        };
-        if !should_pull {
-            return match present {
-                Some(image) => {
-                    self.emit(TraceKind::ImagePresent { pod, container: i as u32, image });
-                    Ensure::Ready(image)
-                }
-                None => {
-                    self.set_waiting(pod, i, WaitingReason::ErrImageNeverPull);
-                    self.emit(TraceKind::ImageNeverPull { pod, container: i as u32 });
-                    Ensure::Failed
-                }
-            };
-        }
-        let key = (pod, c.image.clone());
-        if node.backoff.is_in_backoff_since_update(&key, self.now) {
-            let until = node.backoff.window_end(&key).unwrap_or(self.now);
-            self.set_waiting(pod, i, WaitingReason::ImagePullBackOff);
-            self.emit(TraceKind::Backoff { pod, container: i as u32, until, refused: true });
-            return Ensure::Failed;
-        }
         let pull = PullId(self.world.pulls.len() as u32);
         self.world.pulls.push(Pull {
             node: node_id,
             pod,
             container: i as u32,
-            image: c.image,
+            image,
             reference,
             queued: self.now,
             started: None,
