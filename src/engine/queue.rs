@@ -73,11 +73,6 @@ impl<E> EventQueue<E> {
     pub fn is_empty(&self) -> bool {
         self.heap.is_empty()
     }
-
-    /// Total number of events ever pushed (a deterministic work counter). O(1).
-    pub fn pushed(&self) -> u64 {
-        self.next_seq
-    }
 }
 
 #[cfg(test)]

@@ -18,11 +18,6 @@ impl RngStreams {
         RngStreams { seed }
     }
 
-    /// The run seed.
-    pub fn seed(&self) -> u64 {
-        self.seed
-    }
-
     /// The stream of the component called `component` (e.g. `"pod-worker/default/web-3"`). The same seed and
     /// name always give the same stream; different names give independent streams.
     pub fn stream(&self, component: &str) -> ChaCha8Rng {

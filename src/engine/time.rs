@@ -64,11 +64,6 @@ impl SimDuration {
     pub fn as_millis_f64(self) -> f64 {
         self.0 as f64 / 1000.0
     }
-
-    /// The smaller of two spans.
-    pub fn min(self, other: SimDuration) -> SimDuration {
-        SimDuration(self.0.min(other.0))
-    }
 }
 
 impl Add<SimDuration> for SimTime {

@@ -133,7 +133,6 @@ pub struct Network<T> {
     flows: Vec<Flow<T>>,
     free: Vec<u32>,
     mark: u32,
-    active: usize,
     /// Group of flows no finite link constrains: they complete at once.
     instant: LinkId,
     shared: Vec<LinkId>,
@@ -195,7 +194,6 @@ impl<T> Network<T> {
             flows: Vec::new(),
             free: Vec::new(),
             mark: 0,
-            active: 0,
             instant: LinkId(0),
             shared: Vec::new(),
             mixed_links: 0,
@@ -245,11 +243,6 @@ impl<T> Network<T> {
         id
     }
 
-    /// Flows in progress.
-    pub fn active_flows(&self) -> usize {
-        self.active
-    }
-
     /// Work counters so far.
     pub fn stats(&self) -> NetworkStats {
         self.stats
@@ -289,7 +282,6 @@ impl<T> Network<T> {
                 FlowId(self.flows.len() as u32 - 1)
             }
         };
-        self.active += 1;
         for l in links {
             self.links[l.0 as usize].flows.insert(id);
         }
@@ -425,7 +417,6 @@ impl<T> Network<T> {
             }
             seeds.extend(links);
             self.free.push(f.0);
-            self.active -= 1;
         }
         let out = if instant {
             self.reschedule(now, &[link])
