@@ -170,12 +170,43 @@ struct RunOptions {
     gantt_node: Option<String>,
 }
 
-/// The events of one run as JSON lines, for comparing two runs.
-fn event_lines(name: &str, out: &model::RunOutput) -> Vec<u8> {
-    let mut buf = Vec::new();
-    // Writing into memory cannot fail.
-    let _ = report::events::write_jsonl(&mut buf, name, out);
-    buf
+/// A running digest of one run's events.jsonl as the report writes it, so that two runs compare without
+/// holding either text (a fleet's events run to gigabytes). With `lines`, also a short digest of each line,
+/// to find where two runs part.
+#[derive(Default)]
+struct EventsDigest {
+    whole: sha2::Sha256,
+    line: sha2::Sha256,
+    lines: Option<Vec<u64>>,
+}
+
+impl std::io::Write for EventsDigest {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        use sha2::Digest;
+        self.whole.update(buf);
+        if let Some(lines) = &mut self.lines {
+            for piece in buf.split_inclusive(|c| *c == b'\n') {
+                self.line.update(piece);
+                if piece.ends_with(b"\n") {
+                    let d = std::mem::take(&mut self.line).finalize();
+                    lines.push(u64::from_le_bytes([d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7]]));
+                }
+            }
+        }
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The digest of the events of one run, and with `per_line` the digest of each of its lines.
+fn events_digest(name: &str, out: &model::RunOutput, per_line: bool) -> (Vec<u8>, Vec<u64>) {
+    use sha2::Digest;
+    let mut d = EventsDigest { lines: per_line.then(Vec::new), ..EventsDigest::default() };
+    // Writing into a digest cannot fail.
+    let _ = report::events::write_jsonl(&mut d, name, out);
+    (d.whole.finalize().to_vec(), d.lines.unwrap_or_default())
 }
 
 fn run(file: &std::path::Path, opts: RunOptions) -> i32 {
@@ -226,10 +257,10 @@ fn run(file: &std::path::Path, opts: RunOptions) -> i32 {
         specs.iter().map(|(name, spec)| (name.clone(), spec.seed, model::run(spec))).collect();
     if check_determinism {
         for ((name, spec), (_, _, first)) in specs.iter().zip(&outputs) {
-            let (a, b) = (event_lines(name, first), event_lines(name, &model::run(spec)));
-            if a != b {
-                let differs = |(x, y): (&[u8], &[u8])| x != y;
-                let line = a.split(|c| *c == b'\n').zip(b.split(|c| *c == b'\n')).position(differs).unwrap_or(0);
+            let second = model::run(spec);
+            if events_digest(name, first, false).0 != events_digest(name, &second, false).0 {
+                let (a, b) = (events_digest(name, first, true).1, events_digest(name, &second, true).1);
+                let line = a.iter().zip(&b).position(|(x, y)| x != y).unwrap_or(a.len().min(b.len()));
                 eprintln!("error: non-determinism detected in variant {name:?} at event line {}", line + 1);
                 eprintln!(
                     "reproduce with: pullsim run {} --variant {name} --seed {} --check-determinism",

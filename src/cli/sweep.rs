@@ -71,8 +71,12 @@ pub fn parse_set(text: &str) -> Result<SweepParameter, String> {
         format!("--set {text:?}: expected PATH=V1,V2,... e.g. nodePools.pool.kubelet.maxParallelImagePulls=1,2,4")
     })?;
     let keys = scenario::parse_sweep_path(path).map_err(|e| format!("--set {text:?}: {e}"))?;
-    let values: Vec<serde_json::Value> = serde_yaml::from_str(&format!("[{values}]"))
-        .map_err(|e| format!("--set {text:?}: the values are not a comma-separated list of YAML values: {e}"))?;
+    // Read as a scenario's values are, so `.nan` or a repeated key is refused here as it is in a file.
+    let values = match scenario::yaml::read(&format!("[{values}]")) {
+        Ok(serde_json::Value::Array(values)) => values,
+        Ok(_) => return Err(format!("--set {text:?}: expected a comma-separated list of YAML values")),
+        Err(e) => return Err(format!("--set {text:?}: in the values (a comma-separated YAML list): {}", e.message)),
+    };
     if values.is_empty() {
         return Err(format!("--set {text:?}: expected at least one value after ="));
     }

@@ -146,6 +146,35 @@ impl SourceMap {
     }
 }
 
+impl SourceMap {
+    /// The path of the deepest value whose text holds `at`; the root when there is none. Names the field
+    /// of an error that the YAML reader located but could not name.
+    pub fn path_at(&self, at: Location) -> FieldPath {
+        let mut path = FieldPath::root();
+        let Some(mut node) = self.root.as_ref() else { return path };
+        let before = |n: &Node| node_start(n).is_some_and(|s| (s.line, s.column) <= (at.line, at.column));
+        loop {
+            // Children are in the text's order: the one holding `at` is the last to start at or before it.
+            let child = match node {
+                Node::Mapping(map) => {
+                    map.iter().rev().find(|(_, v)| before(v)).map(|(k, v)| (PathSeg::Key(k.as_str().to_owned()), v))
+                }
+                Node::Sequence(seq) => {
+                    seq.iter().enumerate().rev().find(|(_, v)| before(v)).map(|(i, v)| (PathSeg::Index(i), v))
+                }
+                Node::Scalar(_) => None,
+            };
+            let Some((seg, child)) = child else { return path };
+            // A single value holds only the place where it starts.
+            if matches!(child, Node::Scalar(_)) && node_start(child) != Some(at) {
+                return path;
+            }
+            path = path.with(seg);
+            node = child;
+        }
+    }
+}
+
 fn location(m: &Marker) -> Location {
     Location { line: m.line(), column: m.column() }
 }
@@ -385,6 +414,18 @@ spec:
     fn check_locate(map: &SourceMap, segs: &[&str], want: Option<(usize, usize)>) {
         let got = map.locate(&path(segs)).map(|l| (l.line, l.column));
         assert_eq!(got, want, "path {}", path(segs));
+    }
+
+    #[test]
+    fn names_the_value_at_a_place() {
+        let map = SourceMap::new(SCENARIO);
+        let at = |line, column| map.path_at(Location { line, column }).to_string();
+        assert_eq!(at(13, 32), "spec.nodePools.pool-a.kubelet.maxParallelImagePulls");
+        assert_eq!(at(14, 57), "spec.nodePools.pool-b.kubelet.maxParallelImagePulls");
+        assert_eq!(at(18, 49), "spec.timeline[1].scale.replicas");
+        assert_eq!(at(24, 15), "spec.timeline[4][1].b");
+        assert_eq!(at(1, 13), "apiVersion");
+        assert_eq!(at(1, 1), "", "a key is not a value");
     }
 
     #[test]

@@ -13,6 +13,8 @@ mod error;
 pub mod location;
 mod raw;
 mod resolve;
+mod words;
+pub mod yaml;
 
 pub use error::{Diagnostic, ScenarioError};
 pub use resolve::{Problem, MAX_LATENCY_US, MAX_LAYERS_PER_IMAGE, MAX_NODES, MAX_PODS, MAX_TIMELINE};
@@ -22,7 +24,6 @@ use location::{FieldPath, SourceMap};
 use raw::{RawScenario, RawSpec};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
-use std::sync::OnceLock;
 
 /// Largest scenario file accepted.
 pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
@@ -231,8 +232,8 @@ pub fn parse_sweep_path(text: &str) -> Result<Vec<String>, String> {
 struct Sources {
     file: String,
     patches: BTreeMap<String, serde_json::Value>,
-    /// `spec` as JSON without `variants` and `sweep`, built when first needed.
-    spec_json: OnceLock<Result<serde_json::Value, String>>,
+    /// `spec` as JSON without `variants` and `sweep`.
+    spec_json: serde_json::Value,
 }
 
 impl PartialEq for Sources {
@@ -243,14 +244,10 @@ impl PartialEq for Sources {
 }
 
 impl Scenario {
-    fn spec_json(&self) -> Result<&serde_json::Value, String> {
-        self.sources.spec_json.get_or_init(|| spec_value(&self.source)).as_ref().map_err(Clone::clone)
-    }
-
     /// Variant `variant` as JSON: the file's spec with the variant's patch applied.
     fn variant_json(&self, variant: &str) -> Result<serde_json::Value, Problem> {
         let spec_path = FieldPath::root().key("spec");
-        let mut v = self.spec_json().map_err(|message| Problem { path: spec_path.clone(), message })?.clone();
+        let mut v = self.sources.spec_json.clone();
         if variant != BASE_VARIANT {
             match self.sources.patches.get(variant) {
                 Some(patch) => json_patch::merge(&mut v, patch),
@@ -452,36 +449,58 @@ fn named_map(path: &[String]) -> Option<&'static str> {
 fn resolve_json(merged: &serde_json::Value) -> Result<ClusterSpec, Vec<Problem>> {
     let spec_path = FieldPath::root().key("spec");
     let raw: RawSpec = serde_path_to_error::deserialize(merged).map_err(|e| {
-        let path = prefix(&spec_path, &json_path(e.path()));
-        vec![Problem { path, message: e.into_inner().to_string() }]
+        let (_, shown, message) = typed_error(e);
+        vec![Problem { path: prefix(&spec_path, &shown), message }]
     })?;
     resolve::resolve_spec(&raw, &spec_path)
 }
 
-/// Reads and validates the scenario at `path`.
+/// Reads and validates the scenario at `path`. At most [`MAX_FILE_BYTES`] are read, so a stream (a FIFO,
+/// `/dev/zero`, standard input) is refused as soon as it passes the limit.
 pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
+    use std::io::Read;
     let file = path.display().to_string();
     let io = |source| ScenarioError::Io { file: file.clone(), source };
-    let len = std::fs::metadata(path).map_err(io)?.len();
-    if len > MAX_FILE_BYTES {
-        return Err(ScenarioError::Invalid(vec![Diagnostic {
-            file,
-            location: None,
-            path: FieldPath::root(),
-            variant: None,
-            message: format!("file is {len} bytes; scenarios are at most {MAX_FILE_BYTES} bytes"),
-        }]));
+    let mut bytes = Vec::new();
+    std::fs::File::open(path).map_err(io)?.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes).map_err(io)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        let message = format!(
+            "the file is larger than {} ({MAX_FILE_BYTES} bytes), the most a scenario may be",
+            crate::units::format_bytes(MAX_FILE_BYTES)
+        );
+        return Err(invalid(&file, None, message));
     }
-    let text = std::fs::read_to_string(path).map_err(io)?;
-    parse(&file, &text)
+    let text = yaml::decode(&bytes).map_err(|e| invalid(&file, e.location, e.message))?;
+    parse(&file, text)
+}
+
+/// One problem of the whole file.
+fn invalid(file: &str, location: Option<location::Location>, message: String) -> ScenarioError {
+    ScenarioError::Invalid(vec![Diagnostic {
+        file: file.to_string(),
+        location,
+        path: FieldPath::root(),
+        variant: None,
+        message,
+    }])
 }
 
 /// Validates scenario `text`; `file` names it in errors.
 pub fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
-    // A UTF-8 byte-order mark (as some editors write) is not part of the YAML; libyaml would misread
-    // the first line. SourceMap skips it too, so columns agree.
+    // A UTF-8 byte-order mark (as some editors write) is not part of the YAML. SourceMap skips it too, so
+    // columns agree.
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let map = SourceMap::new(text);
+    let mut doc = yaml::read(text).map_err(|e| {
+        // The reader names the map or list of what it refused when it can; else the place names it.
+        let path = match (e.path, e.location) {
+            (Some(path), _) => path,
+            (None, Some(at)) => map.path_at(at),
+            (None, None) => FieldPath::root(),
+        };
+        let d = Diagnostic { file: file.to_string(), location: e.location, path, variant: None, message: e.message };
+        ScenarioError::Invalid(vec![d])
+    })?;
     let diag = |path: FieldPath, variant: Option<&str>, message: String| Diagnostic {
         file: file.to_string(),
         location: map.locate(&path),
@@ -489,10 +508,20 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
         variant: variant.map(str::to_string),
         message,
     };
-    let raw: RawScenario = match serde_yaml::from_str(text) {
-        Ok(r) => r,
-        Err(e) => return Err(ScenarioError::Invalid(vec![yaml_error(file, &e)])),
-    };
+    // `layers:` with nothing after it reads as absent (a null would be a wrong type). Variant patches
+    // keep their nulls: there a null removes a key.
+    if let Some(spec) = doc.get_mut("spec").and_then(serde_json::Value::as_object_mut) {
+        spec.retain(|_, v| !v.is_null());
+        for (k, v) in spec.iter_mut() {
+            if k != "variants" {
+                strip_nulls(v);
+            }
+        }
+    }
+    let raw: RawScenario = serde_path_to_error::deserialize(&doc).map_err(|e| {
+        let (at, path, message) = typed_error(e);
+        ScenarioError::Invalid(vec![Diagnostic { path, ..diag(at, None, message) }])
+    })?;
     let mut problems = Vec::new();
     if raw.api_version != "pullsim/v1" {
         problems.push(diag(
@@ -527,7 +556,12 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
             }
         },
     };
-    let spec_json = OnceLock::new();
+    // The spec as plain data without variants and sweep, for merge patches.
+    let mut base = doc.get_mut("spec").map(serde_json::Value::take).unwrap_or_default();
+    if let Some(m) = base.as_object_mut() {
+        m.remove("variants");
+        m.remove("sweep");
+    }
     let mut variants = Vec::new();
     // Problems of the base spec, reported once: a variant that inherits one does not repeat it.
     let mut base_problems = Vec::new();
@@ -538,72 +572,62 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
             base_problems = ps;
         }
     }
-    if !raw.spec.variants.is_empty() {
-        // The spec as plain data, for merge patches.
-        let base = spec_value(text).map_err(|e| ScenarioError::Invalid(vec![diag(spec_path.clone(), None, e)]))?;
-        for (vname, patch) in &raw.spec.variants {
-            let vpath = spec_path.key("variants").key(vname);
-            if vname == BASE_VARIANT
-                || vname.is_empty()
-                || vname.len() > 63
-                || !vname.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-' || c == b'_')
-            {
-                problems.push(diag(
-                    vpath.clone(),
-                    None,
-                    "variant names are 1-63 lowercase letters, digits, '-' or '_', and not \"base\"".to_string(),
-                ));
-                continue;
-            }
-            if !patch.is_object() {
-                problems.push(diag(vpath.clone(), None, "expected a map: a merge patch over spec".to_string()));
-                continue;
-            }
-            if patch.get("variants").is_some() {
-                problems.push(diag(vpath.key("variants"), None, "a variant cannot define variants".to_string()));
-                continue;
-            }
-            if patch.get("sweep").is_some() {
-                problems.push(diag(
-                    vpath.key("sweep"),
-                    None,
-                    "a variant cannot define a sweep: spec.sweep runs over every variant".to_string(),
-                ));
-                continue;
-            }
-            let mut merged = base.clone();
-            json_patch::merge(&mut merged, patch);
-            let raw_spec: RawSpec = match serde_path_to_error::deserialize(&merged) {
-                Ok(s) => s,
-                Err(e) => {
-                    let path = json_path(e.path());
-                    let inner = e.into_inner().to_string();
-                    // Point into the patch when the bad field is there, else into the base spec.
-                    let in_patch = prefix(&vpath, &path);
-                    let at = if map.locate(&in_patch).is_some_and(|_| exists(patch, &path)) {
-                        in_patch
-                    } else {
-                        prefix(&spec_path, &path)
-                    };
-                    problems.push(Diagnostic { path: prefix(&spec_path, &path), ..diag(at, Some(vname), inner) });
-                    continue;
-                }
-            };
-            match resolve::resolve_spec(&raw_spec, &spec_path) {
-                Ok(spec) => variants.push(Variant { name: vname.clone(), spec }),
-                Err(ps) => problems.extend(ps.into_iter().filter(|p| !base_problems.contains(p)).map(|p| {
-                    let rel = FieldPath(p.path.0[1..].to_vec());
-                    let at = if exists(patch, &rel) { prefix(&vpath, &rel) } else { p.path.clone() };
-                    Diagnostic { path: p.path, ..diag(at, Some(vname), p.message) }
-                })),
-            }
+    for (vname, patch) in &raw.spec.variants {
+        let vpath = spec_path.key("variants").key(vname);
+        if vname == BASE_VARIANT
+            || vname.is_empty()
+            || vname.len() > 63
+            || !vname.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-' || c == b'_')
+        {
+            problems.push(diag(
+                vpath.clone(),
+                None,
+                "variant names are 1-63 lowercase letters, digits, '-' or '_', and not \"base\"".to_string(),
+            ));
+            continue;
         }
-        let _ = spec_json.set(Ok(base));
+        if !patch.is_object() {
+            problems.push(diag(vpath.clone(), None, "expected a map: a merge patch over spec".to_string()));
+            continue;
+        }
+        if patch.get("variants").is_some() {
+            problems.push(diag(vpath.key("variants"), None, "a variant cannot define variants".to_string()));
+            continue;
+        }
+        if patch.get("sweep").is_some() {
+            problems.push(diag(
+                vpath.key("sweep"),
+                None,
+                "a variant cannot define a sweep: spec.sweep runs over every variant".to_string(),
+            ));
+            continue;
+        }
+        let mut merged = base.clone();
+        json_patch::merge(&mut merged, patch);
+        let raw_spec: RawSpec = match serde_path_to_error::deserialize(&merged) {
+            Ok(s) => s,
+            Err(e) => {
+                let (path, shown, message) = typed_error(e);
+                // Point into the patch when the bad field is there, else into the base spec.
+                let in_patch = prefix(&vpath, &path);
+                let at = if exists(patch, &path) { in_patch } else { prefix(&spec_path, &path) };
+                problems.push(Diagnostic { path: prefix(&spec_path, &shown), ..diag(at, Some(vname), message) });
+                continue;
+            }
+        };
+        match resolve::resolve_spec(&raw_spec, &spec_path) {
+            Ok(spec) => variants.push(Variant { name: vname.clone(), spec }),
+            Err(ps) => problems.extend(ps.into_iter().filter(|p| !base_problems.contains(p)).map(|p| {
+                let rel = FieldPath(p.path.0[1..].to_vec());
+                let at = if exists(patch, &rel) { prefix(&vpath, &rel) } else { p.path.clone() };
+                Diagnostic { path: p.path, ..diag(at, Some(vname), p.message) }
+            })),
+        }
     }
     if !problems.is_empty() {
         return Err(ScenarioError::Invalid(problems));
     }
-    let sources = Sources { file: file.to_string(), patches: raw.spec.variants, spec_json };
+    let sources = Sources { file: file.to_string(), patches: raw.spec.variants, spec_json: base };
     let scenario =
         Scenario { name, description: raw.metadata.description, source: text.to_string(), variants, sweep, sources };
     if let Some(sweep) = &scenario.sweep {
@@ -613,22 +637,7 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
     Ok(scenario)
 }
 
-/// `spec` of the file as JSON, without `variants`.
-fn spec_value(text: &str) -> Result<serde_json::Value, String> {
-    // Straight to JSON, so that keys keep their text as written (a tag `1.10` stays "1.10", as in the base).
-    let mut v: serde_json::Value = serde_yaml::from_str(text).map_err(|e| e.to_string())?;
-    let spec = v.get_mut("spec").map(serde_json::Value::take).unwrap_or_default();
-    let mut spec = spec;
-    if let Some(m) = spec.as_object_mut() {
-        m.remove("variants");
-        m.remove("sweep");
-    }
-    strip_nulls(&mut spec);
-    Ok(spec)
-}
-
-/// Drops map entries whose value is null. The base spec reads `layers:` or `kubelet:` with nothing
-/// after it as absent; as JSON, a null would be a wrong type in every variant instead.
+/// Drops map entries whose value is null, at every depth.
 fn strip_nulls(v: &mut serde_json::Value) {
     match v {
         serde_json::Value::Object(m) => {
@@ -640,18 +649,17 @@ fn strip_nulls(v: &mut serde_json::Value) {
     }
 }
 
-fn yaml_error(file: &str, e: &serde_yaml::Error) -> Diagnostic {
-    let location = e.location().map(|l| location::Location { line: l.line(), column: l.column() });
-    let mut message = e.to_string();
-    // serde_yaml puts " at line L column C" after the problem; the location is printed in front
-    // instead. Any other position (e.g. where an unclosed flow sequence or quote started) stays.
-    if let Some(l) = location {
-        let at = format!(" at line {} column {}", l.line, l.column);
-        if let Some(i) = message.find(&at) {
-            message.replace_range(i..i + at.len(), "");
-        }
+/// serde_path_to_error's error as (the path to locate, the path to show, the message in plain words). The
+/// path of an unknown field ends at the field: it is located there but shown as the map holding it, since
+/// the message names the field.
+fn typed_error(e: serde_path_to_error::Error<serde_json::Error>) -> (FieldPath, FieldPath, String) {
+    let at = json_path(e.path());
+    let message = words::plain(&e.into_inner().to_string());
+    let mut shown = at.clone();
+    if message.starts_with("unknown field") {
+        shown.0.pop();
     }
-    Diagnostic { file: file.to_string(), location, path: FieldPath::root(), variant: None, message }
+    (at, shown, message)
 }
 
 fn json_path(p: &serde_path_to_error::Path) -> FieldPath {

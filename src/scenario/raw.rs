@@ -69,19 +69,19 @@ pub(crate) struct RawSpec {
     #[serde(default)]
     pub(crate) seed: Option<u64>,
     pub(crate) duration: Quantity,
-    #[serde(default, deserialize_with = "unique_keys")]
+    #[serde(default)]
     pub(crate) layers: BTreeMap<String, RawLayer>,
-    #[serde(default, deserialize_with = "unique_keys")]
+    #[serde(default)]
     pub(crate) images: BTreeMap<String, RawImage>,
-    #[serde(default, deserialize_with = "unique_keys")]
+    #[serde(default)]
     pub(crate) registries: BTreeMap<String, RawRegistry>,
-    #[serde(default, deserialize_with = "unique_keys")]
+    #[serde(default)]
     pub(crate) node_pools: BTreeMap<String, RawNodePool>,
-    #[serde(default, deserialize_with = "unique_keys")]
+    #[serde(default)]
     pub(crate) workloads: BTreeMap<String, RawWorkload>,
     #[serde(default)]
     pub(crate) timeline: Vec<RawTimelineEntry>,
-    #[serde(default, deserialize_with = "unique_keys")]
+    #[serde(default)]
     pub(crate) variants: BTreeMap<String, serde_json::Value>,
     #[serde(default)]
     pub(crate) sweep: Option<RawSweep>,
@@ -182,52 +182,6 @@ impl<'de> Deserialize<'de> for RawLayer {
     }
 }
 
-/// A map keyed by name in which each name appears once. A plain `BTreeMap` would keep the last of two
-/// equal keys without a word; here the second one is an error, located at that key.
-fn unique_keys<'de, D, V>(d: D) -> Result<BTreeMap<String, V>, D::Error>
-where
-    D: Deserializer<'de>,
-    V: Deserialize<'de>,
-{
-    struct Entries<V>(std::marker::PhantomData<V>);
-    impl<'de, V: Deserialize<'de>> Visitor<'de> for Entries<V> {
-        type Value = BTreeMap<String, V>;
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("a map")
-        }
-        fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-            let mut out = BTreeMap::new();
-            while let Some(key) = map.next_key_seed(NewKey(&out))? {
-                let value = map.next_value()?;
-                out.insert(key, value);
-            }
-            Ok(out)
-        }
-    }
-    /// A key, refused if `.0` already has it.
-    struct NewKey<'a, V>(&'a BTreeMap<String, V>);
-    impl<'de, V> de::DeserializeSeed<'de> for NewKey<'_, V> {
-        type Value = String;
-        fn deserialize<D2: Deserializer<'de>>(self, d: D2) -> Result<String, D2::Error> {
-            d.deserialize_str(self)
-        }
-    }
-    impl<V> Visitor<'_> for NewKey<'_, V> {
-        type Value = String;
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("a name")
-        }
-        fn visit_str<E: de::Error>(self, v: &str) -> Result<String, E> {
-            if self.0.contains_key(v) {
-                Err(E::custom(format_args!("duplicate key {v:?}: each name may appear only once")))
-            } else {
-                Ok(v.to_string())
-            }
-        }
-    }
-    d.deserialize_map(Entries(std::marker::PhantomData))
-}
-
 /// A count or limit: an integer, reported as "a whole number" rather than as a Rust type when it is
 /// not one.
 struct Whole;
@@ -299,7 +253,7 @@ pub(crate) struct RawRegistry {
     pub(crate) bandwidth: Option<Quantity>,
     #[serde(default)]
     pub(crate) latency: Option<Quantity>,
-    #[serde(default, deserialize_with = "unique_keys")]
+    #[serde(default)]
     pub(crate) repositories: BTreeMap<String, RawRepository>,
 }
 
@@ -307,7 +261,7 @@ pub(crate) struct RawRegistry {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase", expecting = "a map with tags")]
 pub(crate) struct RawRepository {
-    #[serde(default, deserialize_with = "unique_keys")]
+    #[serde(default)]
     pub(crate) tags: BTreeMap<String, String>,
 }
 

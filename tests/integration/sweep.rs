@@ -145,7 +145,7 @@ fn a_sweep_problem_names_file_line_column_field_variant_and_point() {
 #[test]
 fn every_kind_of_sweep_mistake_is_reported_where_it_is() {
     let cases: &[(&str, &str, &str)] = &[
-        ("    seeds: [1, 2]\n", "    seeds: [1, 2]\n    colour: red\n", "sweep.yaml:27:5: spec.sweep: unknown field `colour`"),
+        ("    seeds: [1, 2]\n", "    seeds: [1, 2]\n    colour: red\n", "sweep.yaml:27:5: spec.sweep: unknown field \"colour\"; expected one of seeds, parameters"),
         ("seeds: [1, 2]", "seeds: []", "sweep.yaml:26:5: spec.sweep.seeds: expected at least one seed"),
         ("seeds: [1, 2]", "seeds: [1, 2, 1]", "spec.sweep.seeds[2]: seed 1 appears twice"),
         ("seeds: [1, 2]", "seeds: {from: 1, count: 0}", "spec.sweep.seeds.count: expected a whole number from 1 to 100000, got 0"),
@@ -158,7 +158,7 @@ fn every_kind_of_sweep_mistake_is_reported_where_it_is() {
         (
             "path: nodePools.pool.kubelet.maxParallelImagePulls",
             "path: nodePools.pool.kubelet.maxParalelImagePulls",
-            "sweep.yaml:29:18: spec.nodePools.pool.kubelet.maxParalelImagePulls: unknown field `maxParalelImagePulls`, expected one of `serializeImagePulls`, `maxParallelImagePulls`, `registryPullQPS`, `registryBurst` (at sweep point 0: nodePools.pool.kubelet.maxParalelImagePulls=1; the same at 3 more sweep points or variants) (in variant \"base\")",
+            "sweep.yaml:29:18: spec.nodePools.pool.kubelet: unknown field \"maxParalelImagePulls\"; did you mean \"maxParallelImagePulls\"? (expected one of serializeImagePulls, maxParallelImagePulls, registryPullQPS, registryBurst) (at sweep point 0: nodePools.pool.kubelet.maxParalelImagePulls=1; the same at 3 more sweep points or variants) (in variant \"base\")",
         ),
         (
             "path: nodePools.pool.kubelet.maxParallelImagePulls",
@@ -360,6 +360,9 @@ fn seeds_and_set_build_a_sweep_on_the_command_line() {
     for (bad, want) in [
         (&["--seeds", "9..1"][..], "--seeds \"9..1\": the range is empty"),
         (&["--set", "nodePools.nope.count=1"][..], "no node pool \"nope\""),
+        // Read as a file's values are: NaN is not silently a null that deletes the key.
+        (&["--set", "nodePools.pool.bandwidth=1Gbps,.nan"][..], ".nan is not a number a scenario can use"),
+        (&["--set", "nodePools.pool.bandwidth=.inf"][..], ".inf is not a number a scenario can use"),
         (&["--shard", "0/2"][..], "--shard: scenarios/serial-vs-parallel.yaml has no spec.sweep"),
         (&["--seeds", "1,2", "--shard", "2/2"][..], "expected I/N with 0 <= I < N"),
     ] {

@@ -155,7 +155,7 @@ fn yaml_syntax_errors_give_line_and_column() {
     );
     check(
         &format!("{BASE}---\nkind: Other\n"),
-        &["checks.yaml: deserializing from YAML containing more than one document is not supported"],
+        &["checks.yaml:51:1: the file holds more than one YAML document (a line ---); a scenario is one document"],
     );
 }
 
@@ -163,30 +163,30 @@ fn yaml_syntax_errors_give_line_and_column() {
 fn wrong_types_say_what_was_expected() {
     check(
         &with("count: 2", "count: two"),
-        &["checks.yaml:23:14: spec.nodePools.pool.count: invalid type: string \"two\", expected a whole number"],
+        &["checks.yaml:23:7: spec.nodePools.pool.count: expected a whole number, got the text \"two\""],
     );
     check(
         &with("count: 2", "count: 1.5"),
-        &["checks.yaml:23:14: spec.nodePools.pool.count: invalid type: floating point `1.5`, expected a whole number"],
+        &["checks.yaml:23:7: spec.nodePools.pool.count: expected a whole number, got the number 1.5"],
     );
     check(
         &with("serializeImagePulls: false", "serializeImagePulls: nope"),
-        &["checks.yaml:26:30: spec.nodePools.pool.kubelet.serializeImagePulls: invalid type: string \"nope\", expected a boolean"],
+        &["checks.yaml:26:9: spec.nodePools.pool.kubelet.serializeImagePulls: expected true or false, got the text \"nope\""],
     );
     check(
         &with("base: 100MiB", "base: true"),
-        &["checks.yaml:9:11: spec.layers.base: invalid type: boolean `true`, expected a layer size such as 120MiB, or a map with size and an optional digest"],
+        &["checks.yaml:9:5: spec.layers.base: expected a layer size such as 120MiB, or a map with size and an optional digest, got true"],
     );
     check(
         &with(
             "    pool:\n      count: 2\n      bandwidth: 1Gbps\n      kubelet:\n        serializeImagePulls: false\n        maxParallelImagePulls: 2\n",
             "    pool: 5\n",
         ),
-        &["checks.yaml:22:11: spec.nodePools.pool: invalid type: integer `5`, expected a map of node pool fields"],
+        &["checks.yaml:22:5: spec.nodePools.pool: expected a map of node pool fields (count, bandwidth, diskWrite, maxConcurrentDownloads, kubelet, preloaded), got the number 5"],
     );
     check(
         "- a\n- b\n",
-        &["checks.yaml:1:1: invalid type: sequence, expected a scenario: a map with apiVersion, kind, metadata and spec"],
+        &["checks.yaml:1:1: expected a scenario: a map with apiVersion, kind, metadata and spec, got a list of 2 items"],
     );
     check(
         &with("apiVersion: pullsim/v1", "apiVersion: pullsim/v2"),
@@ -202,28 +202,28 @@ fn wrong_types_say_what_was_expected() {
 fn unknown_keys_are_errors_at_every_depth() {
     check(
         &with("kind: Scenario\n", "kind: Scenario\nstatus: {}\n"),
-        &["checks.yaml:3:1: unknown field `status`, expected one of `apiVersion`, `kind`, `metadata`, `spec`"],
+        &["checks.yaml:3:1: unknown field \"status\"; expected one of apiVersion, kind, metadata, spec"],
     );
     check(
         &with("  timeline:\n", "  timelines: []\n  timeline:\n"),
-        &["checks.yaml:41:3: spec: unknown field `timelines`"],
+        &["checks.yaml:41:3: spec: unknown field \"timelines\"; did you mean \"timeline\"? (expected one of seed, duration, layers, images, registries, nodePools, workloads, timeline, variants, sweep)"],
     );
     check(
         &with("      replicas: 3", "      replica: 3"),
-        &["checks.yaml:31:7: spec.workloads.web: unknown field `replica`, expected one of `kind`, `namespace`, `replicas`, `template`, `spec`"],
+        &["checks.yaml:31:7: spec.workloads.web: unknown field \"replica\"; did you mean \"replicas\"? (expected one of kind, namespace, replicas, template, spec)"],
     );
     check(
         &with("imagePullPolicy: IfNotPresent", "imagePullPolicyy: IfNotPresent"),
-        &["checks.yaml:37:15: spec.workloads.web.template.spec.containers[0]: unknown field `imagePullPolicyy`, expected one of `name`, `image`, `imagePullPolicy`"],
+        &["checks.yaml:37:15: spec.workloads.web.template.spec.containers[0]: unknown field \"imagePullPolicyy\"; did you mean \"imagePullPolicy\"? (expected one of name, image, imagePullPolicy)"],
     );
     check(
         &with("        serializeImagePulls: false\n", "        serializeImagePull: false\n"),
-        &["checks.yaml:26:9: spec.nodePools.pool.kubelet: unknown field `serializeImagePull`, expected one of `serializeImagePulls`, `maxParallelImagePulls`, `registryPullQPS`, `registryBurst`"],
+        &["checks.yaml:26:9: spec.nodePools.pool.kubelet: unknown field \"serializeImagePull\"; did you mean \"serializeImagePulls\"? (expected one of serializeImagePulls, maxParallelImagePulls, registryPullQPS, registryBurst)"],
     );
     // A layer written as a map is checked like any other map, at the key that is wrong.
     check(
         &with("app: {size: 20MiB}", "app: {size: 20MiB, digets: x}"),
-        &["checks.yaml:10:24: spec.layers.app: unknown field `digets`, expected `size` or `digest`"],
+        &["checks.yaml:10:24: spec.layers.app: unknown field \"digets\"; did you mean \"digest\"? (expected one of size, digest)"],
     );
 }
 
@@ -231,7 +231,7 @@ fn unknown_keys_are_errors_at_every_depth() {
 fn a_key_written_twice_is_an_error_at_the_second() {
     check(
         &with("    app: {size: 20MiB}\n", "    app: {size: 20MiB}\n    app: 1MiB\n"),
-        &["checks.yaml:11:5: spec.layers: duplicate key \"app\": each name may appear only once"],
+        &["checks.yaml:11:5: spec.layers: duplicate key \"app\": each key may appear only once"],
     );
     check(
         &with("  workloads:\n", "    pool: {count: 1}\n  workloads:\n"),
@@ -239,22 +239,28 @@ fn a_key_written_twice_is_an_error_at_the_second() {
     );
     check(
         &with("{v1: app-v1, v2: app-v2}", "{v1: app-v1, v2: app-v2, v1: app-v2}"),
-        &["checks.yaml:20:51: spec.registries.registry.example.com.repositories.team/app.tags: duplicate key \"v1\""],
+        &["checks.yaml:20:51: spec.registries[\"registry.example.com\"].repositories.team/app.tags: duplicate key \"v1\": each key may appear only once"],
     );
-    check(&with("  seed: 7\n", "  seed: 7\n  seed: 8\n"), &["spec: duplicate field `seed`"]);
+    check(
+        &with("  seed: 7\n", "  seed: 7\n  seed: 8\n"),
+        &["checks.yaml:7:3: spec: duplicate key \"seed\": each key may appear only once"],
+    );
 }
 
 #[test]
 fn missing_required_fields_are_named() {
-    check(&with("  duration: 10m\n", ""), &["checks.yaml:6:3: spec: missing field `duration`"]);
-    check(&with("  name: checks\n", "  description: no name\n"), &["checks.yaml:4:3: metadata: missing field `name`"]);
+    check(&with("  duration: 10m\n", ""), &["checks.yaml:5:1: spec: missing field duration: it is required here"]);
+    check(
+        &with("  name: checks\n", "  description: no name\n"),
+        &["checks.yaml:3:1: metadata: missing field name: it is required here"],
+    );
     check(
         &with("              image: registry.example.com/team/app:v1\n", ""),
-        &["checks.yaml:35:15: spec.workloads.web.template.spec.containers[0]: missing field `image`"],
+        &["checks.yaml:35:15: spec.workloads.web.template.spec.containers[0]: missing field image: it is required here"],
     );
     check(
         &with("app: {size: 20MiB}", "app: {digest: x}"),
-        &["checks.yaml:10:10: spec.layers.app: missing field `size`"],
+        &["checks.yaml:10:5: spec.layers.app: missing field size: it is required here"],
     );
     check(
         &with(
@@ -552,12 +558,12 @@ fn a_bad_value_in_a_variant_is_located_inside_its_patch() {
 fn variant_errors_say_which_variant() {
     check(
         &with(SERIAL_PATCH, "      nodePools: {pool: {kubelet: {maxParallelImagePulls: lots}}}"),
-        &["checks.yaml:50:36: spec.nodePools.pool.kubelet.maxParallelImagePulls: invalid type: string \"lots\", expected a whole number (in variant \"serial\")"],
+        &["checks.yaml:50:36: spec.nodePools.pool.kubelet.maxParallelImagePulls: expected a whole number, got the text \"lots\" (in variant \"serial\")"],
     );
     let typo = with(SERIAL_PATCH, "      nodePools: {pool: {kubelet: {serializeImagePull: false}}}");
     check(
         &typo,
-        &["checks.yaml:50:36: spec.nodePools.pool.kubelet.serializeImagePull: unknown field `serializeImagePull`, expected one of `serializeImagePulls`"],
+        &["checks.yaml:50:36: spec.nodePools.pool.kubelet: unknown field \"serializeImagePull\"; did you mean \"serializeImagePulls\"? (expected one of serializeImagePulls, maxParallelImagePulls, registryPullQPS, registryBurst) (in variant \"serial\")"],
     );
     assert!(diagnostics(&typo)[0].to_string().ends_with("(in variant \"serial\")"));
     check(
@@ -571,7 +577,7 @@ fn variant_errors_say_which_variant() {
     );
     check(
         &with(SERIAL_PATCH, "      duration: null"),
-        &["checks.yaml:49:5: spec: missing field `duration` (in variant \"serial\")"],
+        &["checks.yaml:49:5: spec: missing field duration: it is required here (in variant \"serial\")"],
     );
     check(
         &with("    serial:\n", "    base:\n"),
@@ -647,7 +653,7 @@ fn absurd_sizes_are_refused_before_anything_is_allocated() {
     );
     check(
         &with("maxParallelImagePulls: 2", "maxParallelImagePulls: 99999999999999999999999"),
-        &["checks.yaml:27:32: spec.nodePools.pool.kubelet.maxParallelImagePulls: invalid type: integer `99999999999999999999999` as u128, expected a whole number"],
+        &["checks.yaml:27:32: spec.nodePools.pool.kubelet.maxParallelImagePulls: 99999999999999999999999 is too large: whole numbers here are at most 18446744073709551615"],
     );
     // Each pool within bounds, but too many nodes in all once the timeline adds some.
     check(
@@ -792,4 +798,125 @@ fn numeric_tags_mean_the_same_in_the_base_and_in_variants() {
         let repo = &v.spec.registries[0].repositories["team/app"];
         assert!(repo.tags.contains_key("1.10"), "variant {} reads the tag as {:?}", v.name, repo.tags.keys());
     }
+}
+
+// The defects a hostile tester found, one test each.
+
+#[test]
+fn nan_and_infinity_in_a_variant_patch_are_refused_in_the_patch() {
+    // As JSON they would become null, which deletes the key: unlimited bandwidth, exit 0.
+    for (value, shown) in [(".inf", ".inf"), (".nan", ".nan"), ("-.Inf", "-.inf"), (".NaN", ".nan")] {
+        check(
+            &with(SERIAL_PATCH, &format!("      nodePools: {{pool: {{bandwidth: {value}}}}}")),
+            &[&format!(
+                "checks.yaml:50:37: spec.variants.serial.nodePools.pool.bandwidth: {shown} is not a number a scenario can use: expected a finite number"
+            )],
+        );
+    }
+    // In the base, refused once: no second error blamed on a variant that inherits it.
+    check(
+        &with("bandwidth: 1Gbps\n      kubelet", "bandwidth: .inf\n      kubelet"),
+        &["checks.yaml:24:18: spec.nodePools.pool.bandwidth: .inf is not a number a scenario can use"],
+    );
+    // 1e400 is no number YAML can hold either; it reads as text, which a size is not.
+    check(
+        &with(SERIAL_PATCH, "      layers: {base: 1e400}"),
+        &["checks.yaml:50:16: spec.layers.base: expected a size like 512B, 120MiB, 1.5GiB or 500M, got \"1e400\": unknown unit \"e400\""],
+    );
+}
+
+#[test]
+fn a_number_where_text_is_expected_gives_one_answer_with_or_without_variants() {
+    let bad = ("image: registry.example.com/team/app:v1\n", "image: 42\n");
+    let want = "checks.yaml:36:15: spec.workloads.web.template.spec.containers[0].image: expected a string, got the number 42 (write it in quotes if you mean text)";
+    check(&with_all(&[bad]), &[want]);
+    let without_variants = with_all(&[bad]);
+    let without_variants = &without_variants[..without_variants.find("  variants:").unwrap()];
+    check(without_variants, &[want]);
+    // Quoted, it is the image "42" (docker.io/library/42).
+    let s = valid(&with_all(&[(bad.0, "image: \"42\"\n")]));
+    let images = s.variants[0].spec.workloads.iter().flat_map(|w| &w.template.containers).map(|c| c.image.as_str());
+    assert!(images.clone().any(|i| i == "42"), "{:?}", images.collect::<Vec<_>>());
+}
+
+#[test]
+fn a_stream_is_refused_once_past_the_size_limit_without_reading_it_all() {
+    // /dev/zero has no length; it used to be read until memory ran out.
+    let e = scenario::load(std::path::Path::new("/dev/zero")).unwrap_err().to_string();
+    assert_eq!(e, "/dev/zero: the file is larger than 16MiB (16777216 bytes), the most a scenario may be");
+}
+
+#[test]
+fn deep_nesting_is_refused_at_its_place_before_the_yaml_parser_sees_it() {
+    // 100,000 nested '[' in 200 kB took libyaml's scanner about a minute.
+    let deep = with("base: 100MiB", &format!("base: {}", "[".repeat(100_000)));
+    check(&deep, &["checks.yaml:9:266: nested deeper than 64 levels; a scenario needs about ten"]);
+    let maps = with("base: 100MiB", &format!("base: {}", "{a: ".repeat(40_000)));
+    check(&maps, &["checks.yaml:9:255: spec.layers.base.a: nested deeper than 64 levels"]);
+}
+
+#[test]
+fn an_alias_bomb_is_refused_at_the_alias() {
+    let mut bomb = String::from("  lol0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+    for i in 1..9 {
+        let p = i - 1;
+        bomb.push_str(&format!(
+            "  lol{i}: &l{i} [*l{p}, *l{p}, *l{p}, *l{p}, *l{p}, *l{p}, *l{p}, *l{p}, *l{p}, *l{p}]\n"
+        ));
+    }
+    check(
+        &with("  seed: 7\n", &bomb),
+        &["checks.yaml:11:59: spec.lol5: aliases here expand to more than 1000000 values (a \"billion laughs\" alias bomb?)"],
+    );
+}
+
+#[test]
+fn text_that_is_not_utf8_is_refused_with_its_place() {
+    let dir = std::env::temp_dir().join(format!("pullsim-encodings-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut utf16 = vec![0xFF, 0xFE];
+    utf16.extend(BASE.encode_utf16().flat_map(u16::to_le_bytes));
+    // é written as a Latin-1 byte.
+    let latin1: Vec<u8> = with("checks", "ch\u{e9}cks")
+        .replace('\u{e9}', "\u{1}")
+        .bytes()
+        .map(|b| if b == 1 { 0xE9 } else { b })
+        .collect();
+    let cases: [(&str, Vec<u8>, &str); 3] = [
+        ("utf16.yaml", utf16, "1:1: the file is UTF-16 (little-endian) text; scenarios are UTF-8: save it as UTF-8"),
+        (
+            "nul.yaml",
+            with("count: 2", "count: 2\0").into_bytes(),
+            "23:15: a NUL byte: scenarios are UTF-8 text (is this a binary file?)",
+        ),
+        ("latin1.yaml", latin1, "4:11: byte 0xE9 is not UTF-8: scenarios are UTF-8 text; save the file as UTF-8"),
+    ];
+    for (name, bytes, want) in &cases {
+        let path = dir.join(name);
+        std::fs::write(&path, bytes).unwrap();
+        let e = scenario::load(&path).unwrap_err().to_string();
+        assert_eq!(e, format!("{}:{want}", path.display()), "{name}");
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn messages_speak_as_a_person_would_not_in_rust_types() {
+    // serde says "expected u64", "as u128", "unit value"; a person says none of these.
+    check(
+        &with("  seed: 7\n", "  seed: -1\n"),
+        &["checks.yaml:6:3: spec.seed: expected a whole number from 0 to 18446744073709551615, got the number -1"],
+    );
+    check(
+        &with("  seed: 7\n", "  seed: 18446744073709551616\n"),
+        &["checks.yaml:6:9: spec.seed: 18446744073709551616 is too large: whole numbers here are at most 18446744073709551615"],
+    );
+    check(
+        &with("  name: checks\n", "  name:\n"),
+        &["checks.yaml:4:3: metadata.name: expected a string, got nothing (null)"],
+    );
+    check(
+        &with("serializeImagePulls: false", "serializeImagePulls: [false]"),
+        &["checks.yaml:26:9: spec.nodePools.pool.kubelet.serializeImagePulls: expected true or false, got a list"],
+    );
 }
