@@ -920,3 +920,15 @@ fn messages_speak_as_a_person_would_not_in_rust_types() {
         &["checks.yaml:26:9: spec.nodePools.pool.kubelet.serializeImagePulls: expected true or false, got a list"],
     );
 }
+
+#[test]
+fn an_error_inside_a_flow_map_split_across_lines_keeps_its_place() {
+    check(
+        &with("    app: {size: 20MiB}\n", "    app: {size: 20MiB,\n      digest: nope}\n"),
+        &["checks.yaml:11:7: spec.layers.app.digest: expected sha256: followed by 64 lowercase hex digits"],
+    );
+    check(
+        &with("      bandwidth: 1Gbps\n      kubelet:", "      bandwidth: {\n        fast: yes}\n      kubelet:"),
+        &["checks.yaml:24:7: spec.nodePools.pool.bandwidth: expected a quantity such as 90s, 120MiB or 1Gbps, got a map"],
+    );
+}
