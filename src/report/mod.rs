@@ -2,6 +2,7 @@
 //! charts, index.html and report.md. Everything here reads the model's output; nothing feeds back into a run.
 
 pub mod charts;
+pub mod drift;
 pub mod events;
 pub mod html;
 pub mod markdown;

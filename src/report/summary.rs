@@ -83,6 +83,54 @@ pub struct WorkloadSummary {
     pub running_by_digest: BTreeMap<String, BTreeMap<String, u32>>,
     /// Most distinct digests one app container ran at once.
     pub max_distinct_digests: u32,
+    /// App container -> its tag drift (see [`super::drift`]).
+    pub drift: BTreeMap<String, DriftSummary>,
+}
+
+/// The tag drift of one app container of a workload.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DriftSummary {
+    /// Simulated seconds during which more than one digest ran in running pods.
+    pub mixed_version_seconds: f64,
+    /// Share of running pod-seconds whose digest was not what the reference as written resolved to at that
+    /// moment; `null` when no pod ran.
+    pub stale_pod_seconds_share: Option<f64>,
+    /// One entry per tag push that moved a tag the container used.
+    pub convergence: Vec<ConvergenceSummary>,
+    /// Most distinct digests running at once.
+    pub max_distinct_digests: u32,
+    /// Distinct digests running at the end.
+    pub digests_at_end: u32,
+}
+
+/// When a tag moved and when every running pod first ran the new digest.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConvergenceSummary {
+    /// The push.
+    pub push_ms: f64,
+    /// Converged; `null` if never within the run.
+    pub converged_ms: Option<f64>,
+}
+
+impl DriftSummary {
+    fn of(d: &super::drift::Drift) -> DriftSummary {
+        DriftSummary {
+            mixed_version_seconds: d.mixed_version_us as f64 / 1e6,
+            stale_pod_seconds_share: d.stale_share(),
+            convergence: d
+                .convergence
+                .iter()
+                .map(|c| ConvergenceSummary {
+                    push_ms: c.push.as_millis_f64(),
+                    converged_ms: c.converged.map(|t| t.as_millis_f64()),
+                })
+                .collect(),
+            max_distinct_digests: d.max_distinct_digests,
+            digests_at_end: d.digests_at_end,
+        }
+    }
 }
 
 /// The figures of one variant.
@@ -171,11 +219,16 @@ impl VariantSummary {
                 (r.host.clone(), summary)
             })
             .collect();
+        let mut drift: BTreeMap<u32, BTreeMap<String, DriftSummary>> = BTreeMap::new();
+        for (workload, container, d) in super::drift::drift(out) {
+            drift.entry(workload.0).or_default().insert(container, DriftSummary::of(&d));
+        }
         let workloads = w
             .workloads
             .iter()
             .zip(&w.spec.workloads)
-            .map(|(wl, spec)| {
+            .enumerate()
+            .map(|(i, (wl, spec))| {
                 let running_by_digest = wl
                     .running
                     .iter()
@@ -191,6 +244,7 @@ impl VariantSummary {
                     running_pods,
                     running_by_digest,
                     max_distinct_digests: wl.max_distinct,
+                    drift: drift.remove(&(i as u32)).unwrap_or_default(),
                 };
                 (spec.name.clone(), summary)
             })

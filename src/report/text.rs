@@ -71,6 +71,37 @@ fn variant(out: &mut String, v: &VariantSummary) {
             if digests.is_empty() { "-".to_string() } else { digests.join(" ") }
         );
     }
+    // The workload container whose pods ran stale code the longest share of their time (the first in name
+    // order among equals); none when no pod ran stale code or mixed versions.
+    let worst = v
+        .workloads
+        .iter()
+        .flat_map(|(w, s)| s.drift.iter().map(move |(c, d)| (w, c, d)))
+        .filter_map(|(w, c, d)| d.stale_pod_seconds_share.map(|share| (share, w, c, d)))
+        .filter(|(share, .., d)| *share > 0.0 || d.mixed_version_seconds > 0.0)
+        .max_by(|a, b| a.0.total_cmp(&b.0).then(b.1.cmp(a.1)));
+    if let Some((share, w, c, d)) = worst {
+        let converged: Vec<String> = d
+            .convergence
+            .iter()
+            .map(|k| match k.converged_ms {
+                Some(done) => crate::units::format_duration_us((done - k.push_ms).round() as u64 * 1000),
+                None => "never".to_string(),
+            })
+            .collect();
+        let _ = writeln!(
+            out,
+            "  drift     worst {w}/{c}: {:.1}% of pod-time stale, mixed versions {}, {} digests at end{}",
+            share * 100.0,
+            crate::units::format_duration_us((d.mixed_version_seconds * 1e3).round() as u64 * 1000),
+            d.digests_at_end,
+            if converged.is_empty() {
+                String::new()
+            } else {
+                format!(", converged after push: {}", converged.join(", "))
+            }
+        );
+    }
     if v.workloads.len() > SHOWN {
         let rest: Vec<_> = v.workloads.values().skip(SHOWN).collect();
         let running: u64 = rest.iter().map(|w| w.running_pods).sum();

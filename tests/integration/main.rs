@@ -3,6 +3,7 @@
 mod cli;
 mod common;
 mod determinism;
+mod drift;
 mod model_rules;
 mod perf_gate;
 mod readme;
