@@ -33,6 +33,9 @@ pub struct Drift {
     pub max_distinct_digests: u32,
     /// Distinct digests running at the end.
     pub digests_at_end: u32,
+    /// Stale containers over time, as steps (each point holds until the next); filled only by
+    /// [`drift_with_steps`].
+    pub stale_steps: Vec<(SimTime, u32)>,
 }
 
 impl Drift {
@@ -99,19 +102,40 @@ struct Track {
     /// Indexes into `figures.convergence` not yet converged, with the digest they wait for.
     pending: Vec<(usize, ImageId)>,
     figures: Drift,
+    /// Whether to record `figures.stale_steps`.
+    steps: bool,
 }
 
 impl Track {
+    /// Running containers on a digest the reference does not resolve to now.
+    fn stale(&self) -> u32 {
+        self.total - self.resolved.and_then(|i| self.running.get(&i)).copied().unwrap_or(0)
+    }
+
     /// Adds the time from `since` to `t` at the current state.
     fn advance(&mut self, t: SimTime) {
         let dt = t.since(self.since).as_micros();
         if self.running.len() > 1 {
             self.figures.mixed_version_us += dt;
         }
-        let current = self.resolved.and_then(|i| self.running.get(&i)).copied().unwrap_or(0);
-        self.figures.stale_pod_us += u128::from(dt) * u128::from(self.total - current);
+        self.figures.stale_pod_us += u128::from(dt) * u128::from(self.stale());
         self.figures.running_pod_us += u128::from(dt) * u128::from(self.total);
         self.since = t;
+    }
+
+    /// Records the stale count after a change at `t` (one point per instant).
+    fn record(&mut self, t: SimTime) {
+        if !self.steps {
+            return;
+        }
+        let stale = self.stale();
+        let steps = &mut self.figures.stale_steps;
+        if steps.last().is_some_and(|p| p.0 == t) {
+            steps.pop();
+        }
+        if steps.last().is_none_or(|p| p.1 != stale) {
+            steps.push((t, stale));
+        }
     }
 
     /// Marks the pending pushes whose digest every running container now runs.
@@ -132,6 +156,7 @@ impl Track {
         self.total += 1;
         self.figures.max_distinct_digests = self.figures.max_distinct_digests.max(self.running.len() as u32);
         self.check_converged(t);
+        self.record(t);
     }
 
     fn stop(&mut self, t: SimTime, image: ImageId) {
@@ -144,11 +169,21 @@ impl Track {
             self.total -= 1;
         }
         self.check_converged(t);
+        self.record(t);
     }
 }
 
 /// The drift figures of every app container of every workload, in workload order and then container order.
 pub fn drift(out: &RunOutput) -> Vec<(WorkloadId, String, Drift)> {
+    walk(out, false)
+}
+
+/// [`drift`] with each container's stale count over time ([`Drift::stale_steps`]), for charts.
+pub fn drift_with_steps(out: &RunOutput) -> Vec<(WorkloadId, String, Drift)> {
+    walk(out, true)
+}
+
+fn walk(out: &RunOutput, steps: bool) -> Vec<(WorkloadId, String, Drift)> {
     let world = &out.world;
     let mut tags: Tags = BTreeMap::new();
     for (r, registry) in world.spec.registries.iter().enumerate() {
@@ -172,6 +207,7 @@ pub fn drift(out: &RunOutput) -> Vec<(WorkloadId, String, Drift)> {
                 since: SimTime::ZERO,
                 pending: Vec::new(),
                 figures: Drift::default(),
+                steps,
             };
             let key = (WorkloadId(w as u32), c.name.clone());
             order.push(key.clone());
@@ -213,6 +249,7 @@ pub fn drift(out: &RunOutput) -> Vec<(WorkloadId, String, Drift)> {
                         track.figures.convergence.push(Convergence { push: e.t, converged: None });
                         track.check_converged(e.t);
                     }
+                    track.record(e.t);
                 }
             }
             TraceKind::ImageUpdated { workload, container, image } => {
@@ -220,6 +257,7 @@ pub fn drift(out: &RunOutput) -> Vec<(WorkloadId, String, Drift)> {
                     track.advance(e.t);
                     track.target = target(world, image);
                     track.resolved = resolve(&track.target, &tags);
+                    track.record(e.t);
                 }
             }
             _ => {}

@@ -91,9 +91,17 @@ pub fn comparison_rows(variants: &[VariantSummary]) -> Vec<Row> {
         ("Pod start p90", |v| v.pod_start_latency_ms.p90),
         ("Pod start p99", |v| v.pod_start_latency_ms.p99),
     ];
+    // A variant whose pulls fail fast can look quick: latencies are compared only between equal failure counts.
+    let failures_differ = variants.windows(2).any(|w| w[0].pulls.failed != w[1].pulls.failed);
     for (label, pick) in latencies {
         let values: Vec<Option<f64>> = variants.iter().map(pick).collect();
-        push(label.to_string(), values.iter().map(|v| ms(*v)).collect(), values, Better::Lower);
+        let cells: Vec<String> = values.iter().map(|v| ms(*v)).collect();
+        if failures_differ {
+            // No values to compare: no mark.
+            push(format!("{label} (not marked: failed pulls differ)"), cells, vec![None; values.len()], Better::Lower);
+        } else {
+            push(label.to_string(), cells, values, Better::Lower);
+        }
     }
     for (label, cells, values, better) in [
         count("Failed pulls", &|v| v.pulls.failed, Better::Lower),
@@ -121,28 +129,84 @@ pub fn comparison_rows(variants: &[VariantSummary]) -> Vec<Row> {
     let mut workloads: Vec<&String> = variants.iter().flat_map(|v| v.workloads.keys()).collect();
     workloads.sort_unstable();
     workloads.dedup();
+    // Drift rows are marked by stale share alone, so that a variant does not earn a mark for running fewer
+    // digests when all its pods run a stale one.
+    let mut drift_rows = |label: String, cells: Vec<String>, stale: &[Option<f64>]| {
+        let mut best = best_of(stale, Better::Lower);
+        if best.iter().all(|b| *b) || cells.windows(2).all(|w| w[0] == w[1]) {
+            best.iter_mut().for_each(|b| *b = false);
+        }
+        rows.push(Row { label, cells, best });
+    };
+    let show = |v: Option<f64>, f: &dyn Fn(f64) -> String| v.map_or("-".to_string(), f);
+    let percent = |share: f64| format!("{:.1}%", share * 100.0);
+    let seconds = |s: f64| crate::units::format_duration_us((s * 1e3).round() as u64 * 1000);
     if workloads.len() <= WORKLOAD_ROWS {
         for name in workloads {
-            let values: Vec<Option<f64>> =
-                variants.iter().map(|v| v.workloads.get(name).map(|w| f64::from(w.max_distinct_digests))).collect();
-            let cells = values.iter().map(|v| v.map_or("-".to_string(), |v| v.to_string())).collect();
-            push(format!("Max digests at once, {name}"), cells, values, Better::Lower);
+            let mut containers: Vec<&String> =
+                variants.iter().filter_map(|v| v.workloads.get(name)).flat_map(|w| w.drift.keys()).collect();
+            containers.sort_unstable();
+            containers.dedup();
+            let single = containers.len() == 1;
+            for c in containers {
+                let of = if single { name.to_string() } else { format!("{name}/{c}") };
+                let d: Vec<_> = variants.iter().map(|v| v.workloads.get(name).and_then(|w| w.drift.get(c))).collect();
+                let stale: Vec<Option<f64>> = d.iter().map(|d| d.and_then(|d| d.stale_pod_seconds_share)).collect();
+                let cells = stale.iter().map(|v| show(*v, &percent)).collect();
+                drift_rows(format!("Stale pod-time, {of}"), cells, &stale);
+                let cells = d.iter().map(|d| show(d.map(|d| d.mixed_version_seconds), &seconds)).collect();
+                drift_rows(format!("Mixed-version time, {of}"), cells, &stale);
+                let cells =
+                    d.iter().map(|d| show(d.map(|d| f64::from(d.max_distinct_digests)), &|v| v.to_string())).collect();
+                drift_rows(format!("Max digests at once, {of}"), cells, &stale);
+                if d.iter().flatten().any(|d| !d.convergence.is_empty()) {
+                    let cells = d
+                        .iter()
+                        .map(|d| match d {
+                            None => "-".to_string(),
+                            Some(d) if d.convergence.is_empty() => "-".to_string(),
+                            Some(d) => d
+                                .convergence
+                                .iter()
+                                .map(|k| {
+                                    k.converged_ms.map_or("never".to_string(), |done| seconds((done - k.push_ms) / 1e3))
+                                })
+                                .collect::<Vec<_>>()
+                                .join(", "),
+                        })
+                        .collect();
+                    drift_rows(format!("Converged after each tag push, {of}"), cells, &stale);
+                }
+            }
         }
     } else {
+        let worst = |v: &VariantSummary| {
+            v.workloads
+                .values()
+                .flat_map(|w| w.drift.values())
+                .filter_map(|d| d.stale_pod_seconds_share)
+                .max_by(f64::total_cmp)
+        };
+        let stale: Vec<Option<f64>> = variants.iter().map(worst).collect();
+        let cells = stale.iter().map(|v| show(*v, &percent)).collect();
+        drift_rows(format!("Stale pod-time, worst of {} workloads", workloads.len()), cells, &stale);
         let values: Vec<Option<f64>> = variants
             .iter()
             .map(|v| v.workloads.values().map(|w| w.max_distinct_digests).max().map(f64::from))
             .collect();
         let cells = values.iter().map(|v| v.map_or("-".to_string(), |v| v.to_string())).collect();
-        push(format!("Max digests at once, any of {} workloads", workloads.len()), cells, values, Better::Lower);
+        drift_rows(format!("Max digests at once, any of {} workloads", workloads.len()), cells, &stale);
     }
     rows
 }
 
 /// What "best" means, for the legend under the table.
 pub const BEST_LEGEND: &str = "\u{2605} marks the best value of each row: the lowest latency, bytes, requests, \
-    failed pulls, back-off refusals and digests running at once (fewer versions side by side), the most pods \
-    running. A row where every variant has the same value, or fewer than two have one, has no mark.";
+    failed pulls and back-off refusals, the most pods running. Latency rows are marked only when every variant \
+    failed as many pulls (a pull that fails fast is not a fast pull). The drift rows of a workload (stale \
+    pod-time, mixed-version time, digests at once, convergence) are all marked by the lowest stale share, so \
+    that running one digest earns no mark when that digest is stale. A row where every variant has the same \
+    value, or fewer than two have one, has no mark.";
 
 /// HTML-escapes `s` for text and attribute values.
 pub fn escape(s: &str) -> String {

@@ -1,11 +1,38 @@
 //! Per workload: running app containers by manifest over time, one panel per variant with shared axes, tag
-//! pushes and rollouts marked as labelled vertical lines. All variants are shown because they usually differ
+//! pushes and rollouts marked as labelled vertical lines, and shaded beneath, the containers that ran a
+//! digest their reference no longer named (stale, see [`crate::report::drift`]). All variants are shown because they usually differ
 //! precisely in which versions run (pull policy, tag timing); the base alone would hide that.
 
 use super::*;
 use crate::engine::SimTime;
 use crate::model::spec::WorkloadId;
+use crate::report::drift::{self, Drift};
 use crate::report::series::{self, DigestSeries, Marker, MAX_POINTS};
+
+/// The shade of stale containers.
+const STALE: RGBColor = RGBColor(246, 206, 190);
+
+/// The sum of several step series (each point holds until the next).
+fn sum_steps(series: &[&[(SimTime, u32)]]) -> Vec<(SimTime, u32)> {
+    let mut times: Vec<SimTime> = series.iter().flat_map(|s| s.iter().map(|p| p.0)).collect();
+    times.sort_unstable();
+    times.dedup();
+    let mut at = vec![0usize; series.len()];
+    let mut out: Vec<(SimTime, u32)> = Vec::with_capacity(times.len());
+    for t in times {
+        let mut total = 0;
+        for (s, i) in series.iter().zip(at.iter_mut()) {
+            while *i < s.len() && s[*i].0 <= t {
+                *i += 1;
+            }
+            total += if *i > 0 { s[*i - 1].1 } else { 0 };
+        }
+        if out.last().is_none_or(|p| p.1 != total) {
+            out.push((t, total));
+        }
+    }
+    out
+}
 
 /// Most workloads charted; beyond that, those that ran the most digests at once are chosen.
 const MAX_WORKLOADS: usize = 8;
@@ -26,6 +53,8 @@ type Line = (usize, Vec<(SimTime, u32)>);
 
 pub(super) fn section(input: &ChartInput<'_>) -> Result<Section> {
     let all: Vec<Vec<DigestSeries>> = input.runs.iter().map(|r| series::digests(r.output)).collect();
+    let drifts: Vec<Vec<(WorkloadId, String, Drift)>> =
+        input.runs.iter().map(|r| drift::drift_with_steps(r.output)).collect();
     // Workload names in the order of the first variant that has them (spec order is name order).
     let mut names: Vec<&str> = Vec::new();
     for r in input.runs {
@@ -53,12 +82,14 @@ pub(super) fn section(input: &ChartInput<'_>) -> Result<Section> {
     }
     let mut charts = Vec::new();
     for name in &names {
-        charts.push(workload_chart(input, &all, name)?);
+        charts.push(workload_chart(input, &all, &drifts, name)?);
     }
     let mut intro = "Running app containers of each workload by manifest (image name from the scenario and a short \
                      digest), one panel per variant on the same axes. Two or more lines above zero at once mean \
                      pods ran different versions side by side. Vertical lines mark tag pushes to a repository \
-                     the workload pulls from and the workload's rollouts (setImage)."
+                     the workload pulls from and the workload's rollouts (setImage). The shaded area counts the \
+                     containers running a digest that their reference (as written in the current template) no \
+                     longer resolves to: stale pods."
         .to_string();
     if total > names.len() {
         intro.push_str(&format!(
@@ -69,19 +100,32 @@ pub(super) fn section(input: &ChartInput<'_>) -> Result<Section> {
     Ok(Section { heading: "Versions running, per workload".to_string(), intro, charts })
 }
 
-fn workload_chart(input: &ChartInput<'_>, all: &[Vec<DigestSeries>], name: &str) -> Result<Chart> {
+fn workload_chart(
+    input: &ChartInput<'_>,
+    all: &[Vec<DigestSeries>],
+    drifts: &[Vec<(WorkloadId, String, Drift)>],
+    name: &str,
+) -> Result<Chart> {
     struct Panel<'a> {
         variant: &'a str,
         end: SimTime,
         /// (key index, points) per line; `None` when the variant has no such workload.
         lines: Option<Vec<Line>>,
         markers: Vec<Marker>,
+        /// Stale containers of all the workload's app containers, as steps.
+        stale: Vec<(SimTime, u32)>,
     }
     let mut keys: Vec<Key> = Vec::new();
     let mut panels = Vec::new();
-    for (run, series) in input.runs.iter().zip(all) {
+    for ((run, series), drift) in input.runs.iter().zip(all).zip(drifts) {
         let w = &run.output.world;
         let id = w.spec.workloads.iter().position(|s| s.name == name);
+        let steps: Vec<&[(SimTime, u32)]> = drift
+            .iter()
+            .filter(|(wid, ..)| Some(wid.0 as usize) == id)
+            .map(|(.., d)| d.stale_steps.as_slice())
+            .collect();
+        let stale = series::sample_steps(sum_steps(&steps), run.output.end, MAX_POINTS);
         let lines = id.map(|id| {
             let s = &series[id];
             s.keys
@@ -104,7 +148,7 @@ fn workload_chart(input: &ChartInput<'_>, all: &[Vec<DigestSeries>], name: &str)
                 .collect()
         });
         let markers = id.map(|id| series::markers(run.output, WorkloadId(id as u32))).unwrap_or_default();
-        panels.push(Panel { variant: run.name, end: run.output.end, lines, markers });
+        panels.push(Panel { variant: run.name, end: run.output.end, lines, markers, stale });
     }
     // Group the lines by container (name order), each container's digests in the order they first ran.
     let mut order: Vec<usize> = (0..keys.len()).collect();
@@ -127,7 +171,7 @@ fn workload_chart(input: &ChartInput<'_>, all: &[Vec<DigestSeries>], name: &str)
         c.dedup();
         c.len()
     };
-    let legend: Vec<LegendItem> = keys
+    let mut legend: Vec<LegendItem> = keys
         .iter()
         .enumerate()
         .map(|(i, k)| {
@@ -140,6 +184,13 @@ fn workload_chart(input: &ChartInput<'_>, all: &[Vec<DigestSeries>], name: &str)
             LegendItem { text, colour: colour(i), line: true }
         })
         .collect();
+    if panels.iter().any(|p| p.stale.iter().any(|s| s.1 > 0)) {
+        legend.push(LegendItem {
+            text: "stale: a digest the reference no longer names".into(),
+            colour: STALE,
+            line: false,
+        });
+    }
     let end = panels.iter().map(|p| p.end).max().unwrap_or(SimTime::ZERO);
     let unit = TimeUnit::for_span(end.as_micros());
     let ymax = panels
@@ -192,6 +243,18 @@ fn workload_chart(input: &ChartInput<'_>, all: &[Vec<DigestSeries>], name: &str)
             let x_desc = if last { format!("time since start ({})", unit.name) } else { String::new() };
             style_mesh(&mut chart, &x_desc, "containers", &|v| number(*v), &|v| v.to_string(), (12, 6))?;
             let y_top = ymax + ymax / 12 + 1;
+            if panel.stale.iter().any(|p| p.1 > 0) {
+                let mut pts = vec![(0.0, 0u32)];
+                let mut prev = 0;
+                for (t, c) in &panel.stale {
+                    pts.push((unit.of(*t), prev));
+                    pts.push((unit.of(*t), *c));
+                    prev = *c;
+                }
+                pts.push((unit.of(panel.end), prev));
+                pts.push((unit.of(panel.end), 0));
+                chart.draw_series(std::iter::once(Polygon::new(pts, STALE.filled())))?;
+            }
             for m in &panel.markers {
                 let x = unit.of(m.t);
                 chart
@@ -256,6 +319,15 @@ fn marker_rows(markers: &[Marker], x_px: impl Fn(SimTime) -> i32, right: i32) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn step_series_add_up() {
+        let t = |s: u64| SimTime::from_micros(s);
+        let a = [(t(0), 1), (t(10), 3)];
+        let b = [(t(5), 2), (t(10), 0), (t(20), 1)];
+        assert_eq!(sum_steps(&[&a, &b]), vec![(t(0), 1), (t(5), 3), (t(20), 4)]);
+        assert_eq!(sum_steps(&[]), vec![]);
+    }
 
     #[test]
     fn close_marker_labels_go_to_separate_rows() {
