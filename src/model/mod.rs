@@ -18,4 +18,4 @@ pub mod token_bucket;
 pub mod trace;
 pub mod world;
 
-pub use sim::{run, RunOutput, MAX_TRACE_EVENTS};
+pub use sim::{run, run_recorded, RunOutput, MAX_TRACE_EVENTS};

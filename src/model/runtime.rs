@@ -9,7 +9,7 @@
 use super::image_store::LayerState;
 use super::sim::{Event, Sim};
 use super::spec::LayerId;
-use super::trace::{PullFailure, PullId, TraceKind};
+use super::trace::{LayerStep, PullFailure, PullId, TraceKind};
 use super::world::FlowPurpose;
 
 impl Sim {
@@ -122,6 +122,7 @@ impl Sim {
             r.stats.blob_requests += 1;
             let at = self.now + r.latency;
             self.queue.push(at, Event::BlobResponse { pull, layer });
+            self.record_layer(pull, layer, LayerStep::Requested);
         }
     }
 
@@ -129,6 +130,7 @@ impl Sim {
         let reg = self.registry_of(pull);
         if self.world.pulls[pull.0 as usize].done {
             self.world.pulls[pull.0 as usize].fetching -= 1;
+            self.record_layer(pull, layer, LayerStep::Dropped);
             self.abandon_layer(pull, layer);
             return;
         }
@@ -136,10 +138,12 @@ impl Sim {
         if self.now < r.down_until {
             r.stats.failed_requests += 1;
             self.world.pulls[pull.0 as usize].fetching -= 1;
+            self.record_layer(pull, layer, LayerStep::Dropped);
             self.abandon_layer(pull, layer);
             return self.finish_pull(pull, Err(PullFailure::RegistryUnavailable));
         }
         let egress = r.egress;
+        self.record_layer(pull, layer, LayerStep::TransferStarted);
         let nic = self.world.nodes[self.world.pulls[pull.0 as usize].node.0 as usize].nic;
         let bits = self.world.spec.layers[layer.0 as usize].size_bytes.saturating_mul(8);
         let (_, reschedules) =
@@ -164,6 +168,7 @@ impl Sim {
                 let size = self.world.spec.layers[layer.0 as usize].size_bytes;
                 let reg = self.registry_of(pull);
                 self.world.registries[reg].stats.bytes += size;
+                self.record_layer(pull, layer, LayerStep::TransferDone { bytes: size });
                 let owner = &mut self.world.pulls[pull.0 as usize];
                 owner.fetching -= 1;
                 owner.fetched_bytes += size;
@@ -183,6 +188,7 @@ impl Sim {
                 self.schedule_flows(reschedules);
             }
             FlowPurpose::Unpack { pull, layer } => {
+                self.record_layer(pull, layer, LayerStep::Unpacked);
                 let node = self.world.pulls[pull.0 as usize].node;
                 let waiters = self.world.nodes[node.0 as usize].store.finish_download(layer);
                 for w in waiters {
@@ -208,8 +214,11 @@ impl Sim {
         p.done = true;
         let result = match (result, p.image_id) {
             (Ok(()), Some(image)) => {
-                let (name, tag) = (p.reference.name(), p.reference.tag.clone());
-                let tag = tag.or_else(|| p.reference.digest.is_none().then(|| "latest".to_string()));
+                // containerd's CRI pulls `name@digest` for a reference with a digest (ParseDockerRef drops the
+                // tag of `name:tag@digest`), so such an image is known by its digest only, as a preloaded one is.
+                let name = p.reference.name();
+                let tag =
+                    p.reference.digest.is_none().then(|| p.reference.effective_tag().unwrap_or("latest").to_string());
                 let started = p.started.unwrap_or(p.queued);
                 let kind = TraceKind::PullCompleted {
                     pull,

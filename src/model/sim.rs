@@ -3,7 +3,7 @@
 
 use super::bandwidth::{LinkDue, LinkId, Network};
 use super::spec::{ClusterSpec, LayerId};
-use super::trace::{PodId, PullFailure, PullId, TraceEvent, TraceKind};
+use super::trace::{LayerRecord, LayerStep, PodId, PullFailure, PullId, TraceEvent, TraceKind};
 use super::world::{Registry, Repository, World};
 use crate::engine::{EventQueue, RngStreams, SimTime};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
@@ -57,11 +57,25 @@ pub(crate) struct Sim {
     pub(crate) rng: RngStreams,
     /// A `NetworkFlush` is queued for the current instant.
     pub(crate) flush_queued: bool,
+    /// Layer steps, kept only for [`run_recorded`].
+    pub(crate) layer_log: Option<Vec<LayerRecord>>,
 }
 
 /// Runs `spec` to its duration and returns the trace and final state.
 pub fn run(spec: &ClusterSpec) -> RunOutput {
-    let mut sim = Sim::new(spec.clone());
+    run_with(spec, None).0
+}
+
+/// Runs `spec` exactly as [`run`] does (same trace, same final state) and also returns every
+/// [`LayerRecord`]: each blob request, dropped answer, transfer and unpack, in the order they happened. For
+/// tests that check the model's invariants from outside; [`run`] keeps no such record.
+pub fn run_recorded(spec: &ClusterSpec) -> (RunOutput, Vec<LayerRecord>) {
+    let (out, log) = run_with(spec, Some(Vec::new()));
+    (out, log.unwrap_or_default())
+}
+
+fn run_with(spec: &ClusterSpec, layer_log: Option<Vec<LayerRecord>>) -> (RunOutput, Option<Vec<LayerRecord>>) {
+    let mut sim = Sim::new(spec.clone(), layer_log);
     let end = SimTime::ZERO + spec.duration;
     let mut processed = 0u64;
     let mut truncated = false;
@@ -82,11 +96,12 @@ pub fn run(spec: &ClusterSpec) -> RunOutput {
     }
     let end = if truncated { sim.now } else { end };
     let network = sim.world.network.stats();
-    RunOutput { world: sim.world, trace: sim.trace, events_processed: processed, end, truncated, network }
+    let out = RunOutput { world: sim.world, trace: sim.trace, events_processed: processed, end, truncated, network };
+    (out, sim.layer_log)
 }
 
 impl Sim {
-    fn new(spec: ClusterSpec) -> Sim {
+    fn new(spec: ClusterSpec, layer_log: Option<Vec<LayerRecord>>) -> Sim {
         let mut network = Network::new();
         let registries: Vec<Registry> = spec
             .registries
@@ -139,8 +154,15 @@ impl Sim {
             network,
             spec,
         };
-        let mut sim =
-            Sim { world, queue: EventQueue::new(), trace: Vec::new(), now: SimTime::ZERO, rng, flush_queued: false };
+        let mut sim = Sim {
+            world,
+            queue: EventQueue::new(),
+            trace: Vec::new(),
+            now: SimTime::ZERO,
+            rng,
+            flush_queued: false,
+            layer_log,
+        };
         sim.start();
         sim
     }
@@ -148,6 +170,14 @@ impl Sim {
     /// Records a trace event at the current time.
     pub(crate) fn emit(&mut self, kind: TraceKind) {
         self.trace.push(TraceEvent { t: self.now, kind });
+    }
+
+    /// Appends a layer step at the current time when the run keeps them ([`run_recorded`]).
+    #[inline]
+    pub(crate) fn record_layer(&mut self, pull: PullId, layer: LayerId, step: LayerStep) {
+        if let Some(log) = self.layer_log.as_mut() {
+            log.push(LayerRecord { t: self.now, pull, layer, step });
+        }
     }
 
     /// Schedules the completion events of re-rated links, and the end-of-instant flush if flows wait for it.

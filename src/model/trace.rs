@@ -1,7 +1,7 @@
 //! The trace: every observable thing a run did, in order, with ids into the run's state. The report layer
 //! turns it into events.jsonl and the summary; ids keep it small at fleet scale.
 
-use super::spec::{ImageId, RegistryId, WorkloadId};
+use super::spec::{ImageId, LayerId, RegistryId, WorkloadId};
 use crate::engine::{SimDuration, SimTime};
 
 /// A node of the cluster (index into the run's nodes).
@@ -196,4 +196,37 @@ pub struct TraceEvent {
     pub t: SimTime,
     /// What.
     pub kind: TraceKind,
+}
+
+/// One step in the life of a layer blob on a node, which the trace does not carry (layers are not in
+/// events.jsonl). Recorded only by [`crate::model::run_recorded`], for tests that check the model from outside.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LayerStep {
+    /// The pull sent a blob request for the layer to its registry.
+    Requested,
+    /// The blob answer was a 503, or came after the pull had ended: no data flowed and the pull gave the
+    /// layer up (another pull waiting for it may request it next).
+    Dropped,
+    /// The blob answer came: the layer's bytes start to flow from the registry to the node.
+    TransferStarted,
+    /// The last byte arrived; `bytes` were counted as served by the registry and as fetched by the pull.
+    TransferDone {
+        /// Bytes moved.
+        bytes: u64,
+    },
+    /// The layer is unpacked over the node's disk and now present on the node.
+    Unpacked,
+}
+
+/// A [`LayerStep`] of layer `layer` for pull `pull` (on that pull's node) at time `t`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LayerRecord {
+    /// When.
+    pub t: SimTime,
+    /// The pull that requested (owns) the layer's download.
+    pub pull: PullId,
+    /// The layer.
+    pub layer: LayerId,
+    /// What happened.
+    pub step: LayerStep,
 }
