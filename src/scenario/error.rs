@@ -19,18 +19,28 @@ pub struct Diagnostic {
     pub message: String,
 }
 
+/// `s` with control characters and bidirectional overrides written as `\u{..}` escapes, so that a name taken
+/// from the file can neither forge a line of output nor reorder it on a terminal.
+fn printable(s: &str) -> std::borrow::Cow<'_, str> {
+    let hidden = |c: char| c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+    if !s.chars().any(hidden) {
+        return s.into();
+    }
+    s.chars().map(|c| if hidden(c) { c.escape_unicode().to_string() } else { c.to_string() }).collect::<String>().into()
+}
+
 impl fmt::Display for Diagnostic {
-    /// `file:line:column: field: message (in variant X)`.
+    /// `file:line:column: field: message (in variant X)`, one line whatever the names hold.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.file)?;
+        write!(f, "{}", printable(&self.file))?;
         if let Some(l) = self.location {
             write!(f, ":{}:{}", l.line, l.column)?;
         }
         write!(f, ": ")?;
         if !self.path.0.is_empty() {
-            write!(f, "{}: ", self.path)?;
+            write!(f, "{}: ", printable(&self.path.to_string()))?;
         }
-        write!(f, "{}", self.message)?;
+        write!(f, "{}", printable(&self.message))?;
         if let Some(v) = &self.variant {
             write!(f, " (in variant {v:?})")?;
         }

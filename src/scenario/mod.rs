@@ -60,6 +60,9 @@ pub struct Scenario {
 /// Most runs one sweep may plan: variants x points x seeds.
 pub const MAX_SWEEP_RUNS: u64 = 100_000;
 
+/// Most problems of a file reported at once; the rest are counted.
+pub const MAX_PROBLEMS: usize = 100;
+
 /// Most sweep problems reported at once; the rest are counted.
 const MAX_SWEEP_PROBLEMS: usize = 20;
 
@@ -273,7 +276,8 @@ impl Scenario {
     /// variant and the point.
     pub fn check_sweep(&self, sweep: &Sweep, variants: &[&str]) -> Result<(), ScenarioError> {
         use rayon::prelude::*;
-        let map = SourceMap::new(&self.source);
+        let map = std::cell::OnceCell::new();
+        let map = || map.get_or_init(|| SourceMap::new(&self.source));
         let file = self.sources.file.clone();
         let sweep_path = FieldPath::root().key("spec").key("sweep");
         let param_path = |i: usize| sweep_path.key("parameters").index(i);
@@ -288,7 +292,7 @@ impl Scenario {
         let points = sweep.points();
         let runs = (variants.len() as u64).saturating_mul(points).saturating_mul(seeds);
         if runs > MAX_SWEEP_RUNS {
-            let at = if self.sweep.is_some() { map.locate(&sweep_path) } else { None };
+            let at = if self.sweep.is_some() { map().locate(&sweep_path) } else { None };
             let message = format!(
                 "the sweep plans {} variants x {points} points x {seeds} seeds = {runs} runs; at most {MAX_SWEEP_RUNS} are supported",
                 variants.len()
@@ -307,7 +311,7 @@ impl Scenario {
             for p in &sweep.parameters {
                 if let Err(message) = check_sweep_path(&json, &p.keys) {
                     if seen.insert((p.path.clone(), message.clone())) {
-                        let at = p.file_index.and_then(|i| map.locate(&param_path(i).key("path")));
+                        let at = p.file_index.and_then(|i| map().locate(&param_path(i).key("path")));
                         let path = FieldPath(
                             std::iter::once("spec")
                                 .chain(p.keys.iter().map(String::as_str))
@@ -366,8 +370,8 @@ impl Scenario {
                 .filter(|(_, sp)| sp.keys.iter().zip(&rel).all(|(a, b)| a == b))
                 .max_by_key(|(_, sp)| sp.keys.len().min(rel.len()));
             let at = match blamed {
-                Some((i, sp)) => sp.file_index.and_then(|fi| map.locate(&param_path(fi).key("values").index(idx[i]))),
-                None => map.locate(&p.path),
+                Some((i, sp)) => sp.file_index.and_then(|fi| map().locate(&param_path(fi).key("values").index(idx[i]))),
+                None => map().locate(&p.path),
             };
             let also = match more {
                 0 => String::new(),
@@ -490,36 +494,42 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
     // A UTF-8 byte-order mark (as some editors write) is not part of the YAML. SourceMap skips it too, so
     // columns agree.
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let map = SourceMap::new(text);
+    // Built only when a problem needs a place: a valid file is parsed once.
+    let map = std::cell::OnceCell::new();
+    let map = || map.get_or_init(|| SourceMap::new(text));
     let mut doc = yaml::read(text).map_err(|e| {
         // The reader names the map or list of what it refused when it can; else the place names it.
         let path = match (e.path, e.location) {
             (Some(path), _) => path,
-            (None, Some(at)) => map.path_at(at),
+            (None, Some(at)) => map().path_at(at),
             (None, None) => FieldPath::root(),
         };
         let d = Diagnostic { file: file.to_string(), location: e.location, path, variant: None, message: e.message };
         ScenarioError::Invalid(vec![d])
     })?;
+    // A problem of the whole document is placed where its content starts (a top-level scalar has no key).
     let diag = |path: FieldPath, variant: Option<&str>, message: String| Diagnostic {
         file: file.to_string(),
-        location: map.locate(&path),
+        location: map().locate(&path).or_else(|| path.0.is_empty().then(|| content_start(text))),
         path,
         variant: variant.map(str::to_string),
         message,
     };
-    // `layers:` with nothing after it reads as absent (a null would be a wrong type). Variant patches
-    // keep their nulls: there a null removes a key.
+    // `kubelet:` with nothing after it reads as absent (a null would be a wrong type), but an entry of a map
+    // keyed by name (`job:` under workloads) must have a body. Variant patches keep their nulls: there a null
+    // removes a key.
+    let written = doc.clone();
     if let Some(spec) = doc.get_mut("spec").and_then(serde_json::Value::as_object_mut) {
         spec.retain(|_, v| !v.is_null());
         for (k, v) in spec.iter_mut() {
             if k != "variants" {
-                strip_nulls(v);
+                strip_nulls(v, &mut vec![k.clone()]);
             }
         }
     }
     let raw: RawScenario = serde_path_to_error::deserialize(&doc).map_err(|e| {
         let (at, path, message) = typed_error(e);
+        let (at, path, message) = written_null(&written, at, path, message);
         ScenarioError::Invalid(vec![Diagnostic { path, ..diag(at, None, message) }])
     })?;
     let mut problems = Vec::new();
@@ -564,12 +574,15 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
     }
     let mut variants = Vec::new();
     // Problems of the base spec, reported once: a variant that inherits one does not repeat it.
-    let mut base_problems = Vec::new();
+    let mut base_problems = BTreeSet::new();
+    let mut hidden = 0;
     match resolve::resolve_spec(&raw.spec, &spec_path) {
         Ok(spec) => variants.push(Variant { name: BASE_VARIANT.to_string(), spec }),
         Err(ps) => {
-            problems.extend(ps.iter().map(|p| diag(p.path.clone(), None, p.message.clone())));
-            base_problems = ps;
+            // Only the problems shown are located: locating tens of thousands would take long.
+            hidden += ps.len().saturating_sub(MAX_PROBLEMS);
+            problems.extend(ps.iter().take(MAX_PROBLEMS).map(|p| diag(p.path.clone(), None, p.message.clone())));
+            base_problems = ps.into_iter().map(|p| (p.path, p.message)).collect();
         }
     }
     for (vname, patch) in &raw.spec.variants {
@@ -608,6 +621,10 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
             Ok(s) => s,
             Err(e) => {
                 let (path, shown, message) = typed_error(e);
+                let message = match new_entry(&base, patch, &path) {
+                    Some(note) => format!("{note}; {message}"),
+                    None => message,
+                };
                 // Point into the patch when the bad field is there, else into the base spec.
                 let in_patch = prefix(&vpath, &path);
                 let at = if exists(patch, &path) { in_patch } else { prefix(&spec_path, &path) };
@@ -617,12 +634,28 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
         };
         match resolve::resolve_spec(&raw_spec, &spec_path) {
             Ok(spec) => variants.push(Variant { name: vname.clone(), spec }),
-            Err(ps) => problems.extend(ps.into_iter().filter(|p| !base_problems.contains(p)).map(|p| {
-                let rel = FieldPath(p.path.0[1..].to_vec());
-                let at = if exists(patch, &rel) { prefix(&vpath, &rel) } else { p.path.clone() };
-                Diagnostic { path: p.path, ..diag(at, Some(vname), p.message) }
-            })),
+            Err(ps) => {
+                let own: Vec<Problem> =
+                    ps.into_iter().filter(|p| !base_problems.contains(&(p.path.clone(), p.message.clone()))).collect();
+                hidden += own.len().saturating_sub(MAX_PROBLEMS);
+                problems.extend(own.into_iter().take(MAX_PROBLEMS).map(|p| {
+                    let rel = FieldPath(p.path.0[1..].to_vec());
+                    let at = if exists(patch, &rel) { prefix(&vpath, &rel) } else { p.path.clone() };
+                    Diagnostic { path: p.path, ..diag(at, Some(vname), p.message) }
+                }));
+            }
         }
+    }
+    if problems.len() + hidden > MAX_PROBLEMS {
+        let more = problems.len() + hidden - MAX_PROBLEMS;
+        problems.truncate(MAX_PROBLEMS);
+        problems.push(Diagnostic {
+            file: file.to_string(),
+            location: None,
+            path: FieldPath::root(),
+            variant: None,
+            message: format!("and {more} more problems (the first {MAX_PROBLEMS} are shown)"),
+        });
     }
     if !problems.is_empty() {
         return Err(ScenarioError::Invalid(problems));
@@ -637,16 +670,103 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
     Ok(scenario)
 }
 
-/// Drops map entries whose value is null, at every depth.
-fn strip_nulls(v: &mut serde_json::Value) {
+/// When `path` (from spec down) runs through an entry of a map keyed by name that the patch adds and the base
+/// spec lacks (a misspelt `workloads: {jbo: ...}`), a note saying so: the patch then defines a new entry, and
+/// the error is most likely the name.
+fn new_entry(base: &serde_json::Value, patch: &serde_json::Value, path: &FieldPath) -> Option<String> {
+    let keys: Vec<String> = path
+        .0
+        .iter()
+        .map_while(|s| match s {
+            location::PathSeg::Key(k) => Some(k.clone()),
+            location::PathSeg::Index(_) => None,
+        })
+        .collect();
+    for depth in 1..keys.len() {
+        let Some(kind) = named_map(&keys[..depth]) else { continue };
+        let map_path = FieldPath(keys[..depth].iter().map(|k| location::PathSeg::Key(k.clone())).collect());
+        let entry = map_path.key(&keys[depth]);
+        if exists(patch, &entry) && !exists(base, &entry) {
+            let known: Vec<String> = lookup(base, &map_path)
+                .and_then(serde_json::Value::as_object)
+                .map(|m| m.keys().map(|k| format!("{k:?}")).collect())
+                .unwrap_or_default();
+            let mut known = known;
+            known.sort();
+            let known = if known.is_empty() { "none".to_string() } else { known.join(", ") };
+            return Some(format!(
+                "the base spec has no {kind} {:?} (known: {known}), so this variant adds a new one",
+                keys[depth]
+            ));
+        }
+    }
+    None
+}
+
+/// The value at `path`, if any.
+fn lookup<'a>(v: &'a serde_json::Value, path: &FieldPath) -> Option<&'a serde_json::Value> {
+    path.0.iter().try_fold(v, |v, seg| match (seg, v) {
+        (location::PathSeg::Key(k), serde_json::Value::Object(m)) => m.get(k),
+        (location::PathSeg::Index(i), serde_json::Value::Array(a)) => a.get(*i),
+        _ => None,
+    })
+}
+
+/// Drops map entries whose value is null, at every depth below `path` (keys from spec down), except the
+/// entries of maps keyed by name, which then fail as "got nothing (null)" at their key.
+fn strip_nulls(v: &mut serde_json::Value, path: &mut Vec<String>) {
     match v {
         serde_json::Value::Object(m) => {
-            m.retain(|_, x| !x.is_null());
-            m.values_mut().for_each(strip_nulls);
+            if named_map(path).is_none() {
+                m.retain(|_, x| !x.is_null());
+            }
+            for (k, x) in m.iter_mut() {
+                path.push(k.clone());
+                strip_nulls(x, path);
+                path.pop();
+            }
         }
-        serde_json::Value::Array(a) => a.iter_mut().for_each(strip_nulls),
+        // List items have no key to keep.
+        serde_json::Value::Array(a) => {
+            path.push(String::new());
+            a.iter_mut().for_each(|x| strip_nulls(x, path));
+            path.pop();
+        }
         _ => {}
     }
+}
+
+/// A required field written with no value (`count:`) was dropped as null, so serde calls it missing: say that
+/// it has no value, at the field itself.
+fn written_null(
+    written: &serde_json::Value,
+    at: FieldPath,
+    shown: FieldPath,
+    message: String,
+) -> (FieldPath, FieldPath, String) {
+    let Some(rest) = message.strip_prefix("missing field ") else { return (at, shown, message) };
+    let field = rest.split(':').next().unwrap_or_default().to_string();
+    let here = at.key(&field);
+    if exists(written, &here) {
+        (here.clone(), here, format!("{field} has no value: it is required here"))
+    } else {
+        (at, shown, message)
+    }
+}
+
+/// Where the document's content starts: the first character that is not blank, a comment, a directive or a
+/// document marker; 1:1 for a file with none.
+fn content_start(text: &str) -> location::Location {
+    for (i, line) in text.lines().enumerate() {
+        let t = line.trim_start();
+        if t.is_empty() || t.starts_with('#') || t.starts_with('%') || t == "---" {
+            continue;
+        }
+        let t = t.strip_prefix("--- ").map(str::trim_start).unwrap_or(t);
+        let column = line.chars().count() - t.chars().count() + 1;
+        return location::Location { line: i + 1, column };
+    }
+    location::Location { line: 1, column: 1 }
 }
 
 /// serde_path_to_error's error as (the path to locate, the path to show, the message in plain words). The
@@ -682,19 +802,5 @@ fn prefix(base: &FieldPath, rel: &FieldPath) -> FieldPath {
 
 /// Whether `path` (relative to the patch) is present in the patch.
 fn exists(patch: &serde_json::Value, path: &FieldPath) -> bool {
-    let mut v = patch;
-    for seg in &path.0 {
-        v = match (seg, v) {
-            (location::PathSeg::Key(k), serde_json::Value::Object(m)) => match m.get(k) {
-                Some(x) => x,
-                None => return false,
-            },
-            (location::PathSeg::Index(i), serde_json::Value::Array(a)) => match a.get(*i) {
-                Some(x) => x,
-                None => return false,
-            },
-            _ => return false,
-        };
-    }
-    true
+    lookup(patch, path).is_some()
 }

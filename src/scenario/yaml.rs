@@ -18,7 +18,7 @@ use serde::Deserialize;
 use std::collections::BTreeSet;
 use std::fmt;
 use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
-use yaml_rust2::scanner::Marker;
+use yaml_rust2::scanner::{Marker, TScalarStyle};
 
 /// Deepest nesting of maps and lists accepted. A scenario needs about ten levels.
 pub const MAX_NESTING: usize = 64;
@@ -52,7 +52,15 @@ pub fn decode(bytes: &[u8]) -> Result<&str, TextError> {
             format!("the file is UTF-16 ({endian}) text; scenarios are UTF-8: save it as UTF-8"),
         )
     };
+    let utf32 = |endian: &str| {
+        TextError::at(
+            Some(Location { line: 1, column: 1 }),
+            format!("the file is UTF-32 ({endian}) text; scenarios are UTF-8: save it as UTF-8"),
+        )
+    };
     match bytes {
+        [0xFF, 0xFE, 0, 0, ..] => return Err(utf32("little-endian")),
+        [0, 0, 0xFE, 0xFF, ..] => return Err(utf32("big-endian")),
         [0xFF, 0xFE, ..] => return Err(utf16("little-endian")),
         [0xFE, 0xFF, ..] => return Err(utf16("big-endian")),
         // Without a byte-order mark, ASCII text in UTF-16 has a NUL beside each of its first characters.
@@ -66,12 +74,7 @@ pub fn decode(bytes: &[u8]) -> Result<&str, TextError> {
         // The valid prefix is text, so it has a line and column.
         Err(e) => (std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or_default(), Some(e.valid_up_to())),
     };
-    if let Some(nul) = text.find('\0') {
-        return Err(TextError::at(
-            Some(end_of(&text[..nul])),
-            "a NUL byte: scenarios are UTF-8 text (is this a binary file?)",
-        ));
-    }
+    check_characters(text)?;
     match bad {
         None => Ok(text),
         Some(at) => Err(TextError::at(
@@ -79,6 +82,54 @@ pub fn decode(bytes: &[u8]) -> Result<&str, TextError> {
             format!("byte 0x{:02X} is not UTF-8: scenarios are UTF-8 text; save the file as UTF-8", bytes[at]),
         )),
     }
+}
+
+/// Characters no scenario holds, refused at their place: NUL, control characters, a byte-order mark past the
+/// start, and a no-break space in the indentation (it looks like a space but is not one to YAML).
+fn check_characters(text: &str) -> Result<(), TextError> {
+    if let Some(nul) = text.find('\0') {
+        return Err(TextError::at(
+            Some(end_of(&text[..nul])),
+            "a NUL byte: scenarios are UTF-8 text (is this a binary file?)",
+        ));
+    }
+    if let Some((at, c)) = text.char_indices().find(|&(i, c)| unprintable(c) || (c == '\u{feff}' && i > 0)) {
+        let message = match c {
+            '\u{feff}' => "a byte-order mark (U+FEFF) in the middle of the file; remove it".to_string(),
+            c => format!(
+                "control character U+{:04X} is not allowed: YAML text holds printable characters, tabs and line \
+                 breaks only",
+                c as u32
+            ),
+        };
+        return Err(TextError::at(Some(end_of(&text[..at])), message));
+    }
+    // A no-break space looks like a space but is not indentation to YAML.
+    if let Some(at) = text
+        .split_inclusive('\n')
+        .scan(0, |start, line| {
+            let here = *start;
+            *start += line.len();
+            Some((here, line))
+        })
+        .find_map(|(start, line)| {
+            let lead = line.trim_start_matches([' ', '\t']);
+            lead.starts_with('\u{a0}').then(|| start + (line.len() - lead.len()))
+        })
+    {
+        return Err(TextError::at(
+            Some(end_of(&text[..at])),
+            "a no-break space (U+00A0) in the indentation: indent with plain spaces",
+        ));
+    }
+    Ok(())
+}
+
+/// Characters YAML does not allow in a text (its c-printable set, YAML 1.2 section 5.1): C0 controls other than
+/// tab and line breaks, DEL, C1 controls other than NEL, and surrogates or non-characters (which Rust strings do
+/// not hold, but U+FFFE and U+FFFF are excluded too).
+fn unprintable(c: char) -> bool {
+    matches!(c, '\u{0}'..='\u{8}' | '\u{b}' | '\u{c}' | '\u{e}'..='\u{1f}' | '\u{7f}' | '\u{80}'..='\u{84}' | '\u{86}'..='\u{9f}' | '\u{fffe}' | '\u{ffff}')
 }
 
 /// Where the character after `prefix` is.
@@ -90,16 +141,17 @@ fn end_of(prefix: &str) -> Location {
 
 /// `text` as a tree of JSON values (the first and only YAML document), checked as the module says.
 pub fn read(text: &str) -> Result<serde_json::Value, TextError> {
+    check_characters(text)?;
     scan(text)?;
     match serde_yaml::from_str::<Checked>(text) {
         Ok(Checked(v)) => Ok(v),
-        Err(e) => Err(yaml_error(&e)),
+        Err(e) => Err(yaml_error(&e, text)),
     }
 }
 
 /// serde_yaml's error without the place it appends (the place is returned apart) and, for our own
 /// messages, without the path it prepends.
-fn yaml_error(e: &serde_yaml::Error) -> TextError {
+fn yaml_error(e: &serde_yaml::Error, text: &str) -> TextError {
     let location = e.location().map(|l| Location { line: l.line(), column: l.column() });
     let mut message = e.to_string();
     if let Some(l) = location {
@@ -120,7 +172,24 @@ fn yaml_error(e: &serde_yaml::Error) -> TextError {
     } else {
         message = super::words::plain(&message);
     }
+    if let Some(hint) = location.and_then(|l| syntax_hint(text, l, &message)) {
+        message = format!("{hint} ({message})");
+    }
     TextError { location, path: None, message }
+}
+
+/// What a YAML syntax error at `at` most likely means, in plain words, when the text there shows it.
+fn syntax_hint(text: &str, at: Location, message: &str) -> Option<String> {
+    let line = text.lines().nth(at.line.checked_sub(1)?)?;
+    let from: String = line.chars().skip(at.column.saturating_sub(1)).collect();
+    if line.trim_start_matches(' ').starts_with('\t') {
+        return Some("a tab in the indentation: YAML indents with spaces only".to_string());
+    }
+    if message.contains("unknown anchor") {
+        let alias: String = from.chars().take_while(|c| !c.is_whitespace() && !matches!(c, ',' | ']' | '}')).collect();
+        return Some(format!("alias {alias} names no anchor (&{}) defined before it", alias.trim_start_matches('*')));
+    }
+    None
 }
 
 const MORE_THAN_ONE_DOCUMENT: &str =
@@ -197,6 +266,9 @@ impl Scan {
             }
             self.anchored[anchor] = nodes;
         }
+        if self.is_timeline() && self.stack.last().is_some_and(|t| t.children >= super::MAX_TIMELINE) {
+            self.fail(mark, format!("at most {} timeline entries", super::MAX_TIMELINE));
+        }
         let count = match self.stack.last_mut() {
             Some(parent) => {
                 parent.children += 1;
@@ -217,6 +289,13 @@ impl Scan {
                 ),
             );
         }
+    }
+
+    /// Whether the innermost open node is `spec.timeline`, whose length is refused before anything is built
+    /// from it.
+    fn is_timeline(&self) -> bool {
+        let seg = |i: usize, k: &str| matches!(&self.stack[i].seg, Some(PathSeg::Key(x)) if x == k);
+        self.stack.len() == 3 && self.stack[2].keys.is_none() && seg(1, "spec") && seg(2, "timeline")
     }
 
     fn open(&mut self, anchor: usize, map: bool, mark: Marker) {
@@ -242,7 +321,17 @@ impl MarkedEventReceiver for Scan {
             return;
         }
         match ev {
-            Event::Scalar(value, _, anchor, _) => {
+            Event::Scalar(value, style, anchor, _) => {
+                if style == TScalarStyle::Plain && is_exponent_number(&value) {
+                    self.fail(
+                        mark,
+                        format!(
+                            "{value}: numbers are written without an exponent here (as digits, or a quantity with a \
+                             unit such as 1MB or 90s)"
+                        ),
+                    );
+                    return;
+                }
                 if let Some(Frame { keys: Some(keys), children, key, .. }) = self.stack.last_mut() {
                     if *children % 2 == 0 {
                         if !keys.insert(value.clone()) {
@@ -276,6 +365,19 @@ impl MarkedEventReceiver for Scan {
     }
 }
 
+/// Whether a plain scalar is a number in exponent notation (`1e6`, `-2.5E+3`), which YAML reads as a float.
+fn is_exponent_number(v: &str) -> bool {
+    let v = v.strip_prefix(['-', '+']).unwrap_or(v);
+    let Some((mantissa, exponent)) = v.split_once(['e', 'E']) else { return false };
+    let exponent = exponent.strip_prefix(['-', '+']).unwrap_or(exponent);
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let mantissa_ok = match mantissa.split_once('.') {
+        None => digits(mantissa),
+        Some((a, b)) => (digits(a) || a.is_empty()) && (digits(b) || b.is_empty()) && !(a.is_empty() && b.is_empty()),
+    };
+    mantissa_ok && digits(exponent)
+}
+
 /// A JSON value read from YAML, refusing what JSON cannot hold.
 struct Checked(serde_json::Value);
 
@@ -303,10 +405,10 @@ impl<'de> Visitor<'de> for CheckedVisitor {
         Ok(Checked(v.into()))
     }
     fn visit_i128<E: de::Error>(self, v: i128) -> Result<Checked, E> {
-        Err(ours(format_args!("{v} is too large: whole numbers here are at most {}", u64::MAX)))
+        Err(ours(format_args!("{v} is beyond the largest whole number a scenario can hold ({})", u64::MAX)))
     }
     fn visit_u128<E: de::Error>(self, v: u128) -> Result<Checked, E> {
-        Err(ours(format_args!("{v} is too large: whole numbers here are at most {}", u64::MAX)))
+        Err(ours(format_args!("{v} is beyond the largest whole number a scenario can hold ({})", u64::MAX)))
     }
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Checked, E> {
         match serde_json::Number::from_f64(v) {
@@ -420,8 +522,11 @@ mod tests {
         refused("a: 1\nb:\n  c: [1, .nan]\n", 3, 10, ".nan is not a number");
         refused("a: .inf\n", 1, 4, ".inf is not a number");
         refused("a: -.Inf\n", 1, 4, "-.inf is not a number");
-        refused("a: 18446744073709551616\n", 1, 4, "18446744073709551616 is too large");
-        refused("a: -9223372036854775809\n", 1, 4, "is too large");
+        refused("a: 18446744073709551616\n", 1, 4, "18446744073709551616 is beyond the largest whole number");
+        refused("a: -9223372036854775809\n", 1, 4, "is beyond the largest whole number");
+        refused("a: [1e6]\n", 1, 5, "1e6: numbers are written without an exponent");
+        refused("a: -2.5E+3\n", 1, 4, "-2.5E+3: numbers are written without an exponent");
+        assert!(read("a: \"1e6\"\nb: 1.5\nc: e5\nd: 1e\n").is_ok(), "quoted, decimals and words are not exponents");
         refused("a: !custom 1\n", 1, 4, "YAML tags such as !name are not supported");
         refused("? [a]\n: b\n", 1, 3, "expected a plain name as a key, got a list");
     }
@@ -463,6 +568,22 @@ mod tests {
     }
 
     #[test]
+    fn explains_tabs_and_unknown_aliases() {
+        refused("a:\n\tb: 1\n", 2, 1, "a tab in the indentation: YAML indents with spaces only");
+        let e = read("a: 1\nb: *nope\n").unwrap_err();
+        assert!(e.message.starts_with("alias *nope names no anchor (&nope)"), "{}", e.message);
+    }
+
+    #[test]
+    fn refuses_too_long_a_timeline_before_building_it() {
+        let entries = "  - {at: 1s}\n".repeat(crate::scenario::MAX_TIMELINE + 1);
+        let e = read(&format!("spec:\n timeline:\n{entries}")).unwrap_err();
+        assert_eq!(e.message, "at most 100000 timeline entries");
+        assert_eq!(e.location.map(|l| l.line), Some(3 + crate::scenario::MAX_TIMELINE));
+        assert!(read(&format!("spec:\n timeline:\n{}", "  - {at: 1s}\n".repeat(100))).is_ok());
+    }
+
+    #[test]
     fn refuses_several_documents() {
         refused("a: 1\n---\nb: 2\n", 2, 1, "more than one YAML document");
     }
@@ -482,5 +603,13 @@ mod tests {
         assert!(at(b"\xFE\xFF\0a\0:").message.contains("UTF-16 (big-endian)"));
         assert!(at(b"a\0:\0 \0").message.contains("little-endian, no byte-order mark"));
         assert!(at(b"\0a\0:\0 ").message.contains("big-endian, no byte-order mark"));
+        assert!(at(b"\xFF\xFE\0\0a\0\0\0").message.contains("UTF-32 (little-endian)"));
+        let e = at(b"a: 1\nb: x\x07y\n");
+        assert_eq!((e.location, e.message.contains("U+0007")), (Some(Location { line: 2, column: 5 }), true));
+        let e = at("a: 1\nb: \u{feff}x\n".as_bytes());
+        assert_eq!((e.location, e.message.contains("byte-order mark")), (Some(Location { line: 2, column: 4 }), true));
+        let e = at("a:\n \u{a0}b: 1\n".as_bytes());
+        assert_eq!((e.location, e.message.contains("no-break space")), (Some(Location { line: 2, column: 2 }), true));
+        assert!(decode("a: \"\u{a0}x\"\n".as_bytes()).is_ok(), "a no-break space in a value is text");
     }
 }

@@ -2,6 +2,7 @@
 
 mod cli;
 mod common;
+mod corpus;
 mod determinism;
 mod drift;
 mod invariants;

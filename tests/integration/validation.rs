@@ -148,7 +148,7 @@ fn yaml_syntax_errors_give_line_and_column() {
         &with("name: checks", "name: \"checks"),
         &["checks.yaml:51:1: found unexpected end of stream, while scanning a quoted scalar at line 4 column 9"],
     );
-    check(&with("  seed: 7\n", "\tseed: 7\n"), &["checks.yaml:6:1: found character that cannot start any token"]);
+    check(&with("  seed: 7\n", "\tseed: 7\n"), &["checks.yaml:6:1: a tab in the indentation: YAML indents with spaces only (found character that cannot start any token"]);
     check(
         &with("    app: {size: 20MiB}\n", "     app: {size: 20MiB}\n"),
         &["checks.yaml:10:9: mapping values are not allowed in this context"],
@@ -653,7 +653,7 @@ fn absurd_sizes_are_refused_before_anything_is_allocated() {
     );
     check(
         &with("maxParallelImagePulls: 2", "maxParallelImagePulls: 99999999999999999999999"),
-        &["checks.yaml:27:32: spec.nodePools.pool.kubelet.maxParallelImagePulls: 99999999999999999999999 is too large: whole numbers here are at most 18446744073709551615"],
+        &["checks.yaml:27:32: spec.nodePools.pool.kubelet.maxParallelImagePulls: 99999999999999999999999 is beyond the largest whole number a scenario can hold (18446744073709551615)"],
     );
     // Each pool within bounds, but too many nodes in all once the timeline adds some.
     check(
@@ -818,10 +818,10 @@ fn nan_and_infinity_in_a_variant_patch_are_refused_in_the_patch() {
         &with("bandwidth: 1Gbps\n      kubelet", "bandwidth: .inf\n      kubelet"),
         &["checks.yaml:24:18: spec.nodePools.pool.bandwidth: .inf is not a number a scenario can use"],
     );
-    // 1e400 is no number YAML can hold either; it reads as text, which a size is not.
+    // 1e400 is no number JSON can hold either: exponents are refused where they are written.
     check(
         &with(SERIAL_PATCH, "      layers: {base: 1e400}"),
-        &["checks.yaml:50:16: spec.layers.base: expected a size like 512B, 120MiB, 1.5GiB or 500M, got \"1e400\": unknown unit \"e400\""],
+        &["checks.yaml:50:22: spec.variants.serial.layers: 1e400: numbers are written without an exponent here (as digits, or a quantity with a unit such as 1MB or 90s)"],
     );
 }
 
@@ -909,7 +909,7 @@ fn messages_speak_as_a_person_would_not_in_rust_types() {
     );
     check(
         &with("  seed: 7\n", "  seed: 18446744073709551616\n"),
-        &["checks.yaml:6:9: spec.seed: 18446744073709551616 is too large: whole numbers here are at most 18446744073709551615"],
+        &["checks.yaml:6:9: spec.seed: 18446744073709551616 is beyond the largest whole number a scenario can hold (18446744073709551615)"],
     );
     check(
         &with("  name: checks\n", "  name:\n"),
@@ -930,5 +930,61 @@ fn an_error_inside_a_flow_map_split_across_lines_keeps_its_place() {
     check(
         &with("      bandwidth: 1Gbps\n      kubelet:", "      bandwidth: {\n        fast: yes}\n      kubelet:"),
         &["checks.yaml:24:7: spec.nodePools.pool.bandwidth: expected a quantity such as 90s, 120MiB or 1Gbps, got a map"],
+    );
+}
+
+#[test]
+fn an_entry_of_a_named_map_needs_a_body_and_a_required_field_a_value() {
+    // `job:` with nothing after it used to make the workload vanish without a word.
+    check(
+        &with("    job:\n      kind: Pod\n      spec: {containers: [{name: main, image: registry.example.com/team/app:v2}]}\n", "    job:\n"),
+        &["checks.yaml:38:5: spec.workloads.job: expected a map of workload fields (kind, namespace, replicas, template, spec), got nothing (null)"],
+    );
+    check(
+        &with("count: 2", "count:"),
+        &["checks.yaml:23:7: spec.nodePools.pool.count: count has no value: it is required here"],
+    );
+}
+
+#[test]
+fn a_variant_that_misspells_a_name_is_told_it_adds_a_new_entry() {
+    check(
+        &with(SERIAL_PATCH, "      workloads: {jbo: {replicas: 2}}"),
+        &["checks.yaml:50:19: spec.workloads.jbo: the base spec has no workload \"jbo\" (known: \"job\", \"web\"), so this variant adds a new one; missing field kind: it is required here (in variant \"serial\")"],
+    );
+}
+
+#[test]
+fn a_file_that_is_one_value_is_refused_where_the_value_is() {
+    check("# a comment\n\n  hello world\n", &["checks.yaml:3:3: expected a scenario: a map with apiVersion, kind, metadata and spec, got the text \"hello world\""]);
+    check(
+        "",
+        &["checks.yaml:1:1: expected a scenario: a map with apiVersion, kind, metadata and spec, got nothing (null)"],
+    );
+}
+
+#[test]
+fn many_problems_are_capped_and_counted() {
+    let layers: String = (0..300).map(|i| format!("    l{i}: lots\n")).collect();
+    let text = with("    base: 100MiB\n", &format!("    base: 100MiB\n{layers}"));
+    let d = diagnostics(&text);
+    assert_eq!(d.len(), scenario::MAX_PROBLEMS + 1);
+    assert_eq!(d.last().unwrap().to_string(), "checks.yaml: and 200 more problems (the first 100 are shown)");
+}
+
+#[test]
+fn a_name_cannot_forge_a_line_of_output() {
+    let text = with("    job:\n", "    \"job\\nerror: fake.yaml:1:1: all good\":\n");
+    let shown = scenario::parse(FILE, &text).unwrap_err().to_string();
+    assert!(!shown.lines().any(|l| l.starts_with("error: fake.yaml")), "{shown}");
+    assert!(shown.contains("[\"job\\nerror: fake.yaml:1:1: all good\"]"), "{shown}");
+}
+
+#[test]
+fn control_characters_and_exponents_are_refused_where_written() {
+    check(&with("seed: 7", "seed: 7\u{7}"), &["checks.yaml:6:10: control character U+0007 is not allowed"]);
+    check(
+        &with("count: 2", "count: 2e3"),
+        &["checks.yaml:23:14: spec.nodePools.pool: 2e3: numbers are written without an exponent here"],
     );
 }
