@@ -23,6 +23,11 @@ impl Sim {
             self.add_nodes(PoolId(p as u32), count, false);
         }
         for w in 0..self.world.workloads.len() {
+            let mut template = std::mem::take(&mut self.world.workloads[w].revisions[0]);
+            self.admit_template(&mut template);
+            self.world.workloads[w].revisions[0] = template;
+        }
+        for w in 0..self.world.workloads.len() {
             for _ in 0..self.world.workloads[w].replicas {
                 self.create_pod(WorkloadId(w as u32));
             }
@@ -57,15 +62,24 @@ impl Sim {
                         *c = ContainerSpec { pull_policy: c.pull_policy, ..ContainerSpec::new(&c.name, &image, None) };
                     }
                 }
-                if w.revisions.last() == Some(&template) {
-                    // An unchanged template makes no new ReplicaSet and replaces no pod.
-                    return;
+                self.admit_template(&mut template);
+                if self.roll_out(workload, template) {
+                    self.emit(TraceKind::ImageUpdated { workload, container, image });
+                    self.replace_pods(workload);
                 }
-                w.revisions.push(template);
-                self.emit(TraceKind::ImageUpdated { workload, container, image });
-                let old = self.world.workloads[workload.0 as usize].pods.clone();
-                self.delete_pods(old);
-                self.reconcile(workload);
+            }
+            Action::SetImagePullPolicy { workload, container, policy } => {
+                let w = &self.world.workloads[workload.0 as usize];
+                let mut template = w.revisions.last().cloned().unwrap_or_default();
+                for c in template.init_containers.iter_mut().chain(template.containers.iter_mut()) {
+                    if c.name == container {
+                        c.pull_policy = policy;
+                    }
+                }
+                if self.roll_out(workload, template) {
+                    self.emit(TraceKind::PullPolicyUpdated { workload, container, policy });
+                    self.replace_pods(workload);
+                }
             }
             Action::AddNodes { pool, count } => self.add_nodes(pool, count, true),
             Action::RegistryOutage { registry, duration } => {
@@ -76,6 +90,24 @@ impl Sim {
                 self.emit(TraceKind::RegistryDown { registry, until });
             }
         }
+    }
+
+    /// Stores `template` as the workload's new revision; false (and nothing changes) when it equals the current
+    /// one: an unchanged template makes no new ReplicaSet and replaces no pod.
+    fn roll_out(&mut self, workload: WorkloadId, template: super::spec::PodTemplate) -> bool {
+        let w = &mut self.world.workloads[workload.0 as usize];
+        if w.revisions.last() == Some(&template) {
+            return false;
+        }
+        w.revisions.push(template);
+        true
+    }
+
+    /// Replaces every pod of the workload with one of its current revision.
+    fn replace_pods(&mut self, workload: WorkloadId) {
+        let old = self.world.workloads[workload.0 as usize].pods.clone();
+        self.delete_pods(old);
+        self.reconcile(workload);
     }
 
     /// Creates or deletes pods until the workload has its desired replicas.
@@ -152,11 +184,15 @@ impl Sim {
         let revision = (w.revisions.len() - 1) as u32;
         let containers =
             vec![ContainerState::Waiting(WaitingReason::ContainerCreating); w.revisions[revision as usize].len()];
+        let namespace = spec.namespace.clone();
+        let template = w.revisions[revision as usize].clone();
+        let admitted = self.admit_pod(&template).map(Box::new);
+        let w = &mut self.world.workloads[workload.0 as usize];
         let id = PodId(self.world.pods.len() as u32);
         w.pods.push(id);
         self.world.pods.push(Pod {
             name,
-            namespace: spec.namespace.clone(),
+            namespace,
             workload,
             revision,
             node: None,
@@ -165,6 +201,7 @@ impl Sim {
             deleted: false,
             containers,
             worker: PodWorker::default(),
+            admitted,
         });
         self.emit(TraceKind::PodCreated { pod: id });
         if self.world.schedulable.is_empty() {

@@ -2,6 +2,7 @@
 //! plane, as plain state machines reacting to events over simulated time. Each file models one Kubernetes
 //! concept and names the source it mirrors.
 
+pub mod admission;
 pub mod backoff;
 pub mod bandwidth;
 mod controller;

@@ -215,6 +215,28 @@ pub struct WorkloadSpec {
     pub template: PodTemplate,
 }
 
+/// When the digest-pinning admission resolves tags (`spec.admission.pinDigests`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PinDigests {
+    /// At each pod's creation, for that pod.
+    Pod,
+    /// In the workload's template, when the workload is created and at each template change.
+    Template,
+}
+
+/// The mutating admission the API server runs (see `model::admission`).
+///
+/// ## Default values
+/// - `alwaysPullImages`: false
+/// - `pinDigests`: unset (no pinning)
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Admission {
+    /// The AlwaysPullImages plugin.
+    pub always_pull_images: bool,
+    /// Digest pinning, and when.
+    pub pin_digests: Option<PinDigests>,
+}
+
 /// Something that happens at a fixed time.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
@@ -244,6 +266,15 @@ pub enum Action {
         container: String,
         /// New image.
         image: String,
+    },
+    /// Changes a container's imagePullPolicy in a workload's template (a rollout).
+    SetImagePullPolicy {
+        /// Workload.
+        workload: WorkloadId,
+        /// Container name.
+        container: String,
+        /// New policy.
+        policy: PullPolicy,
     },
     /// Adds nodes to a pool.
     AddNodes {
@@ -289,6 +320,8 @@ pub struct ClusterSpec {
     pub workloads: Vec<WorkloadSpec>,
     /// Timeline, sorted by time (ties keep file order).
     pub timeline: Vec<TimelineEvent>,
+    /// Mutating admission.
+    pub admission: Admission,
     /// Most trace records the run may keep before it stops early (normally [`crate::model::MAX_TRACE_EVENTS`]).
     pub max_trace_events: usize,
 }

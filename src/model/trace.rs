@@ -178,6 +178,15 @@ pub enum TraceKind {
         /// New count.
         replicas: u32,
     },
+    /// A workload's template got a new imagePullPolicy for a container.
+    PullPolicyUpdated {
+        /// Workload.
+        workload: WorkloadId,
+        /// Container name.
+        container: String,
+        /// New policy.
+        policy: super::image_ref::PullPolicy,
+    },
     /// A workload's template got a new image.
     ImageUpdated {
         /// Workload.

@@ -103,6 +103,8 @@ pub struct Pod {
     pub containers: Vec<ContainerState>,
     /// Pod worker state.
     pub worker: PodWorker,
+    /// The pod's own template when admission changed it (AlwaysPullImages, pinDigests Pod).
+    pub admitted: Option<Box<PodTemplate>>,
 }
 
 /// One pull handed to a node's runtime.
@@ -248,10 +250,13 @@ pub struct World {
 }
 
 impl World {
-    /// The template a pod was created from.
+    /// The template a pod was created from, as admission left it.
     pub fn template(&self, pod: PodId) -> &PodTemplate {
         let p = &self.pods[pod.0 as usize];
-        &self.workloads[p.workload.0 as usize].revisions[p.revision as usize]
+        match &p.admitted {
+            Some(t) => t,
+            None => &self.workloads[p.workload.0 as usize].revisions[p.revision as usize],
+        }
     }
 
     /// `namespace/name` of a pod.

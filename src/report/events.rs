@@ -34,6 +34,7 @@ pub fn kind_name(kind: &TraceKind) -> &'static str {
         TraceKind::RegistryDown { .. } => "registry_outage",
         TraceKind::Scaled { .. } => "scaled",
         TraceKind::ImageUpdated { .. } => "image_updated",
+        TraceKind::PullPolicyUpdated { .. } => "pull_policy_updated",
     }
 }
 
@@ -220,6 +221,11 @@ pub fn write_jsonl(out: &mut impl Write, variant: &str, run: &RunOutput) -> std:
                 m.insert("workload".into(), w.spec.workloads[workload.0 as usize].name.clone().into());
                 m.insert("container".into(), container.clone().into());
                 m.insert("image".into(), image.clone().into());
+            }
+            TraceKind::PullPolicyUpdated { workload, container, policy } => {
+                m.insert("workload".into(), w.spec.workloads[workload.0 as usize].name.clone().into());
+                m.insert("container".into(), container.clone().into());
+                m.insert("imagePullPolicy".into(), policy.as_str().into());
             }
         }
         serde_json::to_writer(&mut *out, &Value::Object(m))?;

@@ -63,7 +63,7 @@ pub(crate) struct RawMetadata {
 #[serde(
     deny_unknown_fields,
     rename_all = "camelCase",
-    expecting = "a map of spec fields (duration, layers, images, registries, nodePools, workloads, timeline, variants, sweep)"
+    expecting = "a map of spec fields (duration, layers, images, registries, nodePools, workloads, timeline, admission, variants, sweep)"
 )]
 pub(crate) struct RawSpec {
     #[serde(default)]
@@ -85,6 +85,18 @@ pub(crate) struct RawSpec {
     pub(crate) variants: BTreeMap<String, serde_json::Value>,
     #[serde(default)]
     pub(crate) sweep: Option<RawSweep>,
+    #[serde(default)]
+    pub(crate) admission: Option<RawAdmission>,
+}
+
+/// `spec.admission`: mutating admission the API server runs.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase", expecting = "a map with alwaysPullImages and/or pinDigests")]
+pub(crate) struct RawAdmission {
+    #[serde(default)]
+    pub(crate) always_pull_images: Option<bool>,
+    #[serde(default)]
+    pub(crate) pin_digests: Option<String>,
 }
 
 /// `spec.sweep`: seeds and parameter lists to run every variant over.
@@ -377,6 +389,8 @@ pub(crate) struct RawTimelineEntry {
     #[serde(default)]
     pub(crate) set_image: Option<RawSetImage>,
     #[serde(default)]
+    pub(crate) set_image_pull_policy: Option<RawSetImagePullPolicy>,
+    #[serde(default)]
     pub(crate) add_nodes: Option<RawAddNodes>,
     #[serde(default)]
     pub(crate) registry_outage: Option<RawRegistryOutage>,
@@ -411,6 +425,20 @@ pub(crate) struct RawSetImage {
     #[serde(default)]
     pub(crate) container: Option<String>,
     pub(crate) image: String,
+}
+
+/// `setImagePullPolicy`.
+#[derive(Debug, Deserialize)]
+#[serde(
+    deny_unknown_fields,
+    rename_all = "camelCase",
+    expecting = "a map with workload, policy and an optional container"
+)]
+pub(crate) struct RawSetImagePullPolicy {
+    pub(crate) workload: String,
+    #[serde(default)]
+    pub(crate) container: Option<String>,
+    pub(crate) policy: String,
 }
 
 /// `addNodes`.

@@ -316,11 +316,15 @@ pub(crate) fn resolve_spec(raw: &RawSpec, at: &FieldPath) -> Result<ClusterSpec,
             e.push_tag.is_some(),
             e.scale.is_some(),
             e.set_image.is_some(),
+            e.set_image_pull_policy.is_some(),
             e.add_nodes.is_some(),
             e.registry_outage.is_some(),
         ];
         if actions.iter().filter(|x| **x).count() != 1 {
-            p.add(&path, "expected exactly one action: pushTag, scale, setImage, addNodes or registryOutage");
+            p.add(
+                &path,
+                "expected exactly one action: pushTag, scale, setImage, setImagePullPolicy, addNodes or registryOutage",
+            );
             continue;
         }
         let action = if let Some(a) = &e.push_tag {
@@ -374,37 +378,31 @@ pub(crate) fn resolve_spec(raw: &RawSpec, at: &FieldPath) -> Result<ClusterSpec,
             let apath = path.key("setImage");
             let found =
                 deployment(&mut p, &apath, &a.workload, &workload_ids, &workloads, "'s template can be updated");
-            match found {
-                Some(w) => {
-                    let t = &workloads[w.0 as usize].template;
-                    let names: Vec<&str> = t.in_start_order().map(|c| c.name.as_str()).collect();
-                    let container = match &a.container {
-                        Some(c) if names.contains(&c.as_str()) => Some(c.clone()),
-                        Some(c) => {
-                            p.add(
-                                &apath.key("container"),
-                                if names.is_empty() {
-                                    format!("unknown container {c:?}; the template has no containers")
-                                } else {
-                                    format!("unknown container {c:?}; the template has {}", names.join(", "))
-                                },
-                            );
-                            None
-                        }
-                        None if t.containers.len() == 1 && t.init_containers.is_empty() => {
-                            Some(t.containers[0].name.clone())
-                        }
-                        None => {
-                            p.add(&apath, "the template has several containers: name one with container");
-                            None
-                        }
-                    };
-                    if a.image.is_empty() {
-                        p.add(&apath.key("image"), "expected an image");
-                    }
-                    container.map(|container| Action::SetImage { workload: w, container, image: a.image.clone() })
+            let container =
+                found.and_then(|w| template_container(&mut p, &apath, &workloads[w.0 as usize], &a.container));
+            if a.image.is_empty() {
+                p.add(&apath.key("image"), "expected an image");
+            }
+            found.zip(container).map(|(w, container)| Action::SetImage {
+                workload: w,
+                container,
+                image: a.image.clone(),
+            })
+        } else if let Some(a) = &e.set_image_pull_policy {
+            let apath = path.key("setImagePullPolicy");
+            let found =
+                deployment(&mut p, &apath, &a.workload, &workload_ids, &workloads, "'s template can be updated");
+            let container =
+                found.and_then(|w| template_container(&mut p, &apath, &workloads[w.0 as usize], &a.container));
+            let policy = PullPolicy::parse(&a.policy);
+            if policy.is_none() {
+                p.add(&apath.key("policy"), format!("expected Always, IfNotPresent or Never, got {:?}", a.policy));
+            }
+            match (found, container, policy) {
+                (Some(w), Some(container), Some(policy)) => {
+                    Some(Action::SetImagePullPolicy { workload: w, container, policy })
                 }
-                None => None,
+                _ => None,
             }
         } else if let Some(a) = &e.add_nodes {
             let apath = path.key("addNodes");
@@ -460,10 +458,26 @@ pub(crate) fn resolve_spec(raw: &RawSpec, at: &FieldPath) -> Result<ClusterSpec,
         p.add(&at.key("workloads"), format!("up to {total_pods} pods at once; at most {MAX_PODS} are supported"));
     }
 
+    let admission = match &raw.admission {
+        None => Admission::default(),
+        Some(a) => {
+            let pin_digests = match a.pin_digests.as_deref() {
+                None => None,
+                Some("Pod") => Some(PinDigests::Pod),
+                Some("Template") => Some(PinDigests::Template),
+                Some(other) => {
+                    p.add(&at.key("admission").key("pinDigests"), format!("expected Pod or Template, got {other:?}"));
+                    None
+                }
+            };
+            Admission { always_pull_images: a.always_pull_images.unwrap_or(false), pin_digests }
+        }
+    };
     if !p.0.is_empty() {
         return Err(p.0);
     }
     Ok(ClusterSpec {
+        admission,
         seed: raw.seed.unwrap_or(0),
         duration: SimDuration::from_micros(duration),
         layers,
@@ -676,6 +690,37 @@ fn valid_name(n: &str) -> bool {
         && n.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-')
         && !n.starts_with('-')
         && !n.ends_with('-')
+}
+
+/// The container a timeline action names in a workload's template: `container` when given and there, else
+/// the only container.
+fn template_container(
+    p: &mut Problems,
+    apath: &FieldPath,
+    workload: &WorkloadSpec,
+    container: &Option<String>,
+) -> Option<String> {
+    let t = &workload.template;
+    let names: Vec<&str> = t.in_start_order().map(|c| c.name.as_str()).collect();
+    match container {
+        Some(c) if names.contains(&c.as_str()) => Some(c.clone()),
+        Some(c) => {
+            p.add(
+                &apath.key("container"),
+                if names.is_empty() {
+                    format!("unknown container {c:?}; the template has no containers")
+                } else {
+                    format!("unknown container {c:?}; the template has {}", names.join(", "))
+                },
+            );
+            None
+        }
+        None if t.containers.len() == 1 && t.init_containers.is_empty() => Some(t.containers[0].name.clone()),
+        None => {
+            p.add(apath, "the template has several containers: name one with container");
+            None
+        }
+    }
 }
 
 fn list<'a>(names: impl Iterator<Item = &'a String>) -> String {

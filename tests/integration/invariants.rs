@@ -19,7 +19,7 @@ use crate::scenario_gen::{self, GenScenario, Knobs};
 use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::{Config, TestCaseError, TestError};
 use pullsim::model::image_ref::{ImageRef, PullPolicy};
-use pullsim::model::spec::{Action, ClusterSpec, WorkloadKind};
+use pullsim::model::spec::{Action, ClusterSpec, PinDigests, WorkloadKind};
 use pullsim::model::trace::{LayerRecord, LayerStep, PodId, PullFailure, TraceEvent, TraceKind};
 use pullsim::model::{self, RunOutput};
 use pullsim::report::events::kind_name;
@@ -411,11 +411,22 @@ fn time_never_goes_backwards(c: &Ctx<'_>) -> Result<(), String> {
 /// scales, image updates (an unchanged image does nothing), one `node_added` per new node with the next
 /// node ids, outages whose end merges with an earlier one still running.
 fn timeline_is_applied_as_written(c: &Ctx<'_>) -> Result<(), String> {
+    // With pinned templates an update is a change only when the pinned image differs.
+    let mut pins = Pins::new(c);
+    let pin_templates = c.spec.admission.pin_digests == Some(PinDigests::Template);
+    let stored =
+        |pins: &Pins<'_>, image: &str, at: u64| if pin_templates { pins.pin(image, at) } else { image.to_string() };
     let mut images: Vec<Vec<(String, String)>> = c
         .spec
         .workloads
         .iter()
-        .map(|w| w.template.in_start_order().map(|x| (x.name.clone(), x.image.clone())).collect())
+        .map(|w| w.template.in_start_order().map(|x| (x.name.clone(), stored(&pins, &x.image, 0))).collect())
+        .collect();
+    let mut policies: Vec<Vec<(String, PullPolicy)>> = c
+        .spec
+        .workloads
+        .iter()
+        .map(|w| w.template.in_start_order().map(|x| (x.name.clone(), x.pull_policy)).collect())
         .collect();
     let initial: usize = c.spec.node_pools.iter().map(|p| p.count as usize).sum();
     let mut next_node = initial as u32;
@@ -423,6 +434,7 @@ fn timeline_is_applied_as_written(c: &Ctx<'_>) -> Result<(), String> {
     let mut expected: Vec<(u64, String)> = Vec::new();
     for e in &c.spec.timeline {
         let at = e.at.as_micros();
+        pins.apply(&e.action, at);
         match &e.action {
             Action::PushTag { registry, repository, tag, image } => {
                 expected.push((at, format!("tag_pushed {} {repository}:{tag} -> {}", registry.0, image.0)))
@@ -430,10 +442,21 @@ fn timeline_is_applied_as_written(c: &Ctx<'_>) -> Result<(), String> {
             Action::Scale { workload, replicas } => expected.push((at, format!("scaled {} {replicas}", workload.0))),
             Action::SetImage { workload, container, image } => {
                 let cur = &mut images[workload.0 as usize];
+                let new = stored(&pins, image, at);
                 if let Some(x) = cur.iter_mut().find(|(n, _)| n == container) {
-                    if x.1 != *image {
-                        x.1 = image.clone();
+                    if x.1 != new {
+                        x.1 = new;
                         expected.push((at, format!("image_updated {} {container} {image}", workload.0)));
+                    }
+                }
+            }
+            Action::SetImagePullPolicy { workload, container, policy } => {
+                let cur = &mut policies[workload.0 as usize];
+                if let Some(x) = cur.iter_mut().find(|(n, _)| n == container) {
+                    if x.1 != *policy {
+                        x.1 = *policy;
+                        expected
+                            .push((at, format!("pull_policy_updated {} {container} {}", workload.0, policy.as_str())));
                     }
                 }
             }
@@ -462,6 +485,9 @@ fn timeline_is_applied_as_written(c: &Ctx<'_>) -> Result<(), String> {
                 TraceKind::Scaled { workload, replicas } => format!("scaled {} {replicas}", workload.0),
                 TraceKind::ImageUpdated { workload, container, image } => {
                     format!("image_updated {} {container} {image}", workload.0)
+                }
+                TraceKind::PullPolicyUpdated { workload, container, policy } => {
+                    format!("pull_policy_updated {} {container} {}", workload.0, policy.as_str())
                 }
                 TraceKind::NodeAdded { node } => format!("node_added {}", node.0),
                 TraceKind::RegistryDown { registry, until } => {
@@ -1659,11 +1685,23 @@ fn scheduler_binds_to_the_least_loaded_node(c: &Ctx<'_>) -> Result<(), String> {
 /// desired number of live pods.
 fn workloads_follow_their_desired_state(c: &Ctx<'_>) -> Result<(), String> {
     let nw = c.spec.workloads.len();
+    let mut pins = Pins::new(c);
+    let admission = c.spec.admission;
+    let pin_templates = admission.pin_digests == Some(PinDigests::Template);
+    // The workloads' templates as admission stored them: pinned at creation when templates are pinned.
     let mut templates: Vec<Vec<(String, String, PullPolicy)>> = c
         .spec
         .workloads
         .iter()
-        .map(|w| w.template.in_start_order().map(|x| (x.name.clone(), x.image.clone(), x.pull_policy)).collect())
+        .map(|w| {
+            w.template
+                .in_start_order()
+                .map(|x| {
+                    let image = if pin_templates { pins.pin(&x.image, 0) } else { x.image.clone() };
+                    (x.name.clone(), image, x.pull_policy)
+                })
+                .collect()
+        })
         .collect();
     let mut desired: Vec<u32> =
         c.spec.workloads.iter().map(|w| if w.kind == WorkloadKind::Pod { 1 } else { w.replicas }).collect();
@@ -1676,18 +1714,44 @@ fn workloads_follow_their_desired_state(c: &Ctx<'_>) -> Result<(), String> {
     for (a, b) in instants(trace) {
         for e in &trace[a..b] {
             let t = e.t.as_micros();
+            pins.see(e);
             match &e.kind {
                 TraceKind::PodCreated { pod } => {
                     let w = workload(pod.0);
+                    // What admission makes of the template for this pod, now.
+                    let mut admitted = templates[w].clone();
+                    for x in &mut admitted {
+                        if admission.pin_digests == Some(PinDigests::Pod) {
+                            x.1 = pins.pin(&x.1, t);
+                        }
+                        if admission.always_pull_images {
+                            x.2 = PullPolicy::Always;
+                        }
+                    }
                     ensure!(
-                        c.containers(pod.0) == templates[w],
-                        "{} created at {} from {:?}; the workload's template is {:?}",
+                        c.containers(pod.0) == admitted,
+                        "{} created at {} from {:?}; the workload's template after admission is {:?}",
                         c.pod(pod.0),
                         secs(t),
                         c.containers(pod.0),
-                        templates[w]
+                        admitted
                     );
                     live[w].push(pod.0);
+                }
+                TraceKind::PullPolicyUpdated { workload, container, policy } => {
+                    let w = workload.0 as usize;
+                    if let Some(x) = templates[w].iter_mut().find(|x| x.0 == *container) {
+                        x.2 = *policy;
+                    }
+                    if let Some((_, dw, left, _)) = &doomed {
+                        ensure!(
+                            left.is_empty(),
+                            "at {} pods {left:?} of workload {} were not deleted",
+                            secs(t),
+                            c.spec.workloads[*dw].name
+                        );
+                    }
+                    doomed = Some((t, w, live[w].clone().into(), false));
                 }
                 TraceKind::PodRunning { pod } => {
                     running.insert(pod.0);
@@ -1711,7 +1775,7 @@ fn workloads_follow_their_desired_state(c: &Ctx<'_>) -> Result<(), String> {
                 TraceKind::ImageUpdated { workload, container, image } => {
                     let w = workload.0 as usize;
                     if let Some(x) = templates[w].iter_mut().find(|x| x.0 == *container) {
-                        x.1 = image.clone();
+                        x.1 = if pin_templates { pins.pin(image, t) } else { image.clone() };
                     }
                     if let Some((_, dw, left, _)) = &doomed {
                         ensure!(
@@ -1772,6 +1836,73 @@ fn workloads_follow_their_desired_state(c: &Ctx<'_>) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// A shadow of what the digest-pinning admission resolves: the registries' tags and outages as the trace moves
+/// them, from the spec's initial tags.
+struct Pins<'a> {
+    c: &'a Ctx<'a>,
+    tags: BTreeMap<(u32, String, String), u32>,
+    down_until: Vec<u64>,
+}
+
+impl<'a> Pins<'a> {
+    fn new(c: &'a Ctx<'a>) -> Pins<'a> {
+        let mut tags = BTreeMap::new();
+        for (r, reg) in c.spec.registries.iter().enumerate() {
+            for (repo, rs) in &reg.repositories {
+                for (tag, image) in &rs.tags {
+                    tags.insert((r as u32, repo.clone(), tag.clone()), image.0);
+                }
+            }
+        }
+        Pins { c, tags, down_until: vec![0; c.spec.registries.len()] }
+    }
+
+    /// Follows the pushes and outages of the trace.
+    fn see(&mut self, e: &TraceEvent) {
+        match &e.kind {
+            TraceKind::TagPushed { registry, repository, tag, image } => {
+                self.tags.insert((registry.0, repository.clone(), tag.clone()), image.0);
+            }
+            TraceKind::RegistryDown { registry, until } => self.down_until[registry.0 as usize] = until.as_micros(),
+            _ => {}
+        }
+    }
+
+    /// Follows a timeline action of the spec at `at` (for checks that replay the spec, not the trace).
+    fn apply(&mut self, action: &Action, at: u64) {
+        match action {
+            Action::PushTag { registry, repository, tag, image } => {
+                self.tags.insert((registry.0, repository.clone(), tag.clone()), image.0);
+            }
+            Action::RegistryOutage { registry, duration } => {
+                let d = &mut self.down_until[registry.0 as usize];
+                *d = (*d).max(at + duration.as_micros());
+            }
+            _ => {}
+        }
+    }
+
+    /// `image` pinned at `t` as the admission does: `name:tag@digest` when its registry is up and has the tag,
+    /// else unchanged.
+    fn pin(&self, image: &str, t: u64) -> String {
+        let Ok(r) = ImageRef::parse(image) else { return image.to_string() };
+        if r.digest.is_some() {
+            return image.to_string();
+        }
+        let Some(reg) = self.c.spec.registries.iter().position(|x| x.host == r.registry) else {
+            return image.to_string();
+        };
+        if t < self.down_until[reg] {
+            return image.to_string();
+        }
+        let tag = r.effective_tag().unwrap_or("latest").to_string();
+        match self.tags.get(&(reg as u32, r.repository.clone(), tag.clone())) {
+            Some(i) => format!("{}:{tag}@{}", r.name(), self.c.spec.images[*i as usize].digest),
+            None => image.to_string(),
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ mod invariants;
 mod model_rules;
 mod perf_gate;
 mod readme;
+mod remedies;
 mod report_files;
 mod scenario_gen;
 mod scenarios;

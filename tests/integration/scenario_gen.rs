@@ -123,6 +123,8 @@ pub struct GenScenario {
     pub timeline: Vec<GenEntry>,
     /// Variants `var-0`, `var-1`, ...
     pub variants: Vec<GenVariant>,
+    /// `spec.admission`, if any.
+    pub admission: Option<GenAdmission>,
 }
 
 /// A layer blob.
@@ -361,6 +363,15 @@ pub enum GenAction {
         /// The new image.
         image: GenRef,
     },
+    /// Changes a container's imagePullPolicy (a rollout).
+    SetImagePullPolicy {
+        /// Workload (among the Deployments).
+        workload: Index,
+        /// Container in start order.
+        container: Index,
+        /// The new policy.
+        policy: &'static str,
+    },
     /// Adds nodes.
     AddNodes {
         /// Pool.
@@ -396,6 +407,8 @@ pub enum GenVariant {
         /// Latency.
         latency: Option<&'static str>,
     },
+    /// Mutating admission (replaces the base's).
+    Admission(GenAdmission),
     /// Another seed.
     Seed(u64),
     /// No timeline.
@@ -431,18 +444,22 @@ pub fn scenario_with(k: Knobs) -> impl Strategy<Value = GenScenario> {
         prop::collection::vec(workload(k), 1..=k.max_workloads),
         prop::collection::vec(entry(k), 0..=k.max_timeline),
         prop::collection::vec(variant(k), k.min_variants..=k.max_variants.max(k.min_variants)),
+        prop::option::weighted(0.25, admission()),
     );
     (head, blobs, cluster).prop_map(
-        |((seed, duration_s), (layers, images, registries), (pools, workloads, timeline, variants))| GenScenario {
-            seed,
-            duration_s,
-            layers,
-            images,
-            registries,
-            pools,
-            workloads,
-            timeline,
-            variants,
+        |((seed, duration_s), (layers, images, registries), (pools, workloads, timeline, variants, admission))| {
+            GenScenario {
+                seed,
+                duration_s,
+                layers,
+                images,
+                registries,
+                pools,
+                workloads,
+                timeline,
+                variants,
+                admission,
+            }
         },
     )
 }
@@ -568,6 +585,8 @@ fn entry(k: Knobs) -> impl Strategy<Value = GenEntry> {
         2 => (i(), i(), any::<bool>(), reference()).prop_map(|(workload, container, omit_single, image)| {
             GenAction::SetImage { workload, container, omit_single, image }
         }),
+        1 => (i(), i(), prop::sample::select(vec!["Always", "IfNotPresent", "Never"]))
+            .prop_map(|(workload, container, policy)| GenAction::SetImagePullPolicy { workload, container, policy }),
         1 => (i(), 1u32..=2).prop_map(|(pool, count)| GenAction::AddNodes { pool, count }),
         2 => (i(), 1u32..=150).prop_map(|(registry, duration_s)| GenAction::Outage { registry, duration_s }),
     ];
@@ -578,11 +597,33 @@ fn entry(k: Knobs) -> impl Strategy<Value = GenEntry> {
     (at, action).prop_map(|(at, action)| GenEntry { at, action })
 }
 
+/// `spec.admission`: the AlwaysPullImages plugin and digest pinning.
+#[derive(Debug, Clone)]
+pub struct GenAdmission {
+    /// `alwaysPullImages`.
+    pub always_pull_images: bool,
+    /// `pinDigests`: `Pod`, `Template` or unset.
+    pub pin_digests: Option<&'static str>,
+}
+
+impl GenAdmission {
+    fn to_yaml(&self) -> String {
+        let pin = self.pin_digests.map_or("null".to_string(), str::to_string);
+        format!("{{alwaysPullImages: {}, pinDigests: {pin}}}", self.always_pull_images)
+    }
+}
+
+fn admission() -> impl Strategy<Value = GenAdmission> {
+    (any::<bool>(), opt(0.7, vec!["Pod", "Template"]))
+        .prop_map(|(always_pull_images, pin_digests)| GenAdmission { always_pull_images, pin_digests })
+}
+
 fn variant(k: Knobs) -> impl Strategy<Value = GenVariant> {
     prop_oneof![
         3 => (any::<Index>(), kubelet()).prop_map(|(pool, kubelet)| GenVariant::Kubelet { pool, kubelet }),
         2 => (any::<Index>(), registry_bandwidth(), registry_latency())
             .prop_map(|(registry, bandwidth, latency)| GenVariant::Registry { registry, bandwidth, latency }),
+        2 => admission().prop_map(GenVariant::Admission),
         1 => (0u64..1000).prop_map(GenVariant::Seed),
         1 => Just(GenVariant::NoTimeline),
         1 => (any::<Index>(), 0..=k.max_replicas).prop_map(|(workload, replicas)| GenVariant::Replicas { workload, replicas }),
@@ -916,6 +957,9 @@ impl GenScenario {
                 let _ = writeln!(w, "    - {e}");
             }
         }
+        if let Some(a) = &self.admission {
+            let _ = writeln!(w, "  admission: {}", a.to_yaml());
+        }
         if !self.variants.is_empty() {
             let _ = writeln!(w, "  variants:");
             for (vi, v) in self.variants.iter().enumerate() {
@@ -965,6 +1009,22 @@ impl GenScenario {
                 let image = self.reference(c, image);
                 format!("setImage: {{workload: {}, {target}image: \"{image}\"}}", self.workload_name(wi))
             }
+            GenAction::SetImagePullPolicy { workload, container, policy } => {
+                if c.deployments.is_empty() {
+                    return None;
+                }
+                let wi = c.deployments[pick(&c.deployments, workload)];
+                let wl = &self.workloads[wi];
+                let names: Vec<String> = (0..wl.init.len())
+                    .map(|i| format!("init-{i}"))
+                    .chain((0..wl.containers.len()).map(|i| format!("c{i}")))
+                    .collect();
+                let name = &names[pick(&names, container)];
+                format!(
+                    "setImagePullPolicy: {{workload: {}, container: {name}, policy: {policy}}}",
+                    self.workload_name(wi)
+                )
+            }
             GenAction::AddNodes { pool, count } => {
                 format!("addNodes: {{pool: p{}, count: {count}}}", pick(&self.pools, pool))
             }
@@ -993,6 +1053,7 @@ impl GenScenario {
                     latency.unwrap_or("null")
                 )
             }
+            GenVariant::Admission(a) => format!("{{admission: {}}}", a.to_yaml()),
             GenVariant::Seed(s) => format!("{{seed: {s}}}"),
             GenVariant::NoTimeline => "{timeline: []}".to_string(),
             GenVariant::Replicas { workload, replicas } => {
@@ -1054,7 +1115,7 @@ impl Coverage {
 #[test]
 fn generated_scenarios_load_and_cover_every_feature() {
     use pullsim::model::image_ref::{ImageRef, PullPolicy};
-    use pullsim::model::spec::{Action, WorkloadKind};
+    use pullsim::model::spec::{Action, PinDigests, WorkloadKind};
     let mut cov = Coverage::default();
     for seed in 0..256u64 {
         let g = generate_scenario(seed);
@@ -1118,10 +1179,19 @@ fn generated_scenarios_load_and_cover_every_feature() {
         cov.add("setImage", actions(&|a| matches!(a, Action::SetImage { .. })));
         cov.add("addNodes", actions(&|a| matches!(a, Action::AddNodes { .. })));
         cov.add("registryOutage", actions(&|a| matches!(a, Action::RegistryOutage { .. })));
+        cov.add("setImagePullPolicy", actions(&|a| matches!(a, Action::SetImagePullPolicy { .. })));
         cov.add("long run (>= 15 min)", spec.duration.as_micros() >= 900_000_000);
+        let admissions: Vec<_> = s.variants.iter().map(|v| v.spec.admission).collect();
+        cov.add("alwaysPullImages", admissions.iter().any(|a| a.always_pull_images));
+        cov.add("pinDigests Pod", admissions.iter().any(|a| a.pin_digests == Some(PinDigests::Pod)));
+        cov.add("pinDigests Template", admissions.iter().any(|a| a.pin_digests == Some(PinDigests::Template)));
     }
     println!("generator coverage over 256 seeds: {:?}", cov.counts);
     let expected = [
+        "setImagePullPolicy",
+        "alwaysPullImages",
+        "pinDigests Pod",
+        "pinDigests Template",
         "variants",
         "several registries",
         "registry bandwidth",

@@ -206,7 +206,7 @@ fn unknown_keys_are_errors_at_every_depth() {
     );
     check(
         &with("  timeline:\n", "  timelines: []\n  timeline:\n"),
-        &["checks.yaml:41:3: spec: unknown field \"timelines\"; did you mean \"timeline\"? (expected one of seed, duration, layers, images, registries, nodePools, workloads, timeline, variants, sweep)"],
+        &["checks.yaml:41:3: spec: unknown field \"timelines\"; did you mean \"timeline\"? (expected one of seed, duration, layers, images, registries, nodePools, workloads, timeline, variants, sweep, admission)"],
     );
     check(
         &with("      replicas: 3", "      replica: 3"),
@@ -491,7 +491,7 @@ fn kubelet_defaults_serialize_to_false_when_only_max_parallel_is_set() {
 fn timeline_entries_need_one_action_in_time() {
     check(
         &with("      scale: {workload: web, replicas: 5}\n", ""),
-        &["checks.yaml:42:7: spec.timeline[0]: expected exactly one action: pushTag, scale, setImage, addNodes or registryOutage"],
+        &["checks.yaml:42:7: spec.timeline[0]: expected exactly one action: pushTag, scale, setImage, setImagePullPolicy, addNodes or registryOutage"],
     );
     check(
         &with(
