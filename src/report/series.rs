@@ -331,6 +331,9 @@ pub fn markers(out: &RunOutput, workload: WorkloadId) -> Vec<Marker> {
                 let short = image.rsplit_once('/').map_or(image.as_str(), |(_, s)| s);
                 marks.push(Marker { t: e.t, label: format!("setImage {container} \u{2192} {short}") });
             }
+            TraceKind::PullPolicyUpdated { workload: id, container, policy } if *id == workload => {
+                marks.push(Marker { t: e.t, label: format!("policy {container} \u{2192} {}", policy.as_str()) });
+            }
             _ => {}
         }
     }

@@ -260,3 +260,25 @@ fn after_an_outage_each_pod_waits_for_its_own_backoff_window_and_next_sync() {
         calm.trace.iter().filter(|e| matches!(e.kind, TraceKind::PodRunning { .. })).map(|e| e.t.as_micros()).max();
     assert!(calm_slowest.unwrap() < 125_000_000);
 }
+
+/// Digests running at the end, by image name.
+fn running_images(out: &pullsim::model::RunOutput) -> Vec<(String, u32)> {
+    let w = &out.world;
+    w.workloads[0].running["app"].iter().map(|(img, n)| (w.spec.images[img.0 as usize].name.clone(), *n)).collect()
+}
+
+#[test]
+fn the_v1_to_latest_trap_runs_an_image_nobody_deployed_on_the_old_nodes() {
+    // IfNotPresent, defaulted for :v1, survives the switch to :latest: the old nodes' v0 runs.
+    let base = run("v1-to-latest-trap", "base");
+    assert_eq!(running_images(&base), vec![("app-v0".to_string(), 4), ("app-v2".to_string(), 4)]);
+    for remedy in ["explicit-always", "always-pull-images", "pin-template", "fix-policy-later"] {
+        let out = run("v1-to-latest-trap", remedy);
+        assert_eq!(running_images(&out), vec![("app-v2".to_string(), 8)], "{remedy}");
+    }
+    // Each remedy has a registry cost: the pinned template asks twice more (at creation and at the switch).
+    let requests = |v: &str| run("v1-to-latest-trap", v).world.registries[0].stats.manifest_requests;
+    assert_eq!(requests("base"), 12);
+    assert_eq!(requests("always-pull-images"), 16);
+    assert_eq!(requests("pin-template"), 18);
+}

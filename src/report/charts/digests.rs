@@ -87,9 +87,9 @@ pub(super) fn section(input: &ChartInput<'_>) -> Result<Section> {
     let mut intro = "Running app containers of each workload by manifest (image name from the scenario and a short \
                      digest), one panel per variant on the same axes. Two or more lines above zero at once mean \
                      pods ran different versions side by side. Vertical lines mark tag pushes to a repository \
-                     the workload pulls from and the workload's rollouts (setImage). The shaded area counts the \
-                     containers running a digest that their reference (as written in the current template) no \
-                     longer resolves to: stale pods."
+                     the workload pulls from and the workload's rollouts (setImage, setImagePullPolicy). The \
+                     shaded area counts the containers running a digest that their reference (as written in the \
+                     current template) no longer resolves to: stale pods."
         .to_string();
     if total > names.len() {
         intro.push_str(&format!(
