@@ -60,6 +60,18 @@ pub struct Scenario {
 /// Most runs one sweep may plan: variants x points x seeds.
 pub const MAX_SWEEP_RUNS: u64 = 100_000;
 
+/// Most values (JSON nodes of a variant's spec, times sweep points) a sweep's check may resolve.
+pub const MAX_SWEEP_CHECK_VALUES: u64 = 10_000_000;
+
+/// The values of a JSON tree, containers included.
+fn count_values(v: &serde_json::Value) -> u64 {
+    1 + match v {
+        serde_json::Value::Object(m) => m.values().map(count_values).sum(),
+        serde_json::Value::Array(a) => a.iter().map(count_values).sum(),
+        _ => 0,
+    }
+}
+
 /// Most problems of a file reported at once; the rest are counted.
 pub const MAX_PROBLEMS: usize = 100;
 
@@ -326,6 +338,20 @@ impl Scenario {
         }
         if !problems.is_empty() {
             return Err(ScenarioError::Invalid(problems));
+        }
+        // Every point resolves a whole copy of its variant's spec: refuse a sweep whose check alone would
+        // resolve more than MAX_SWEEP_CHECK_VALUES values, before resolving any.
+        let values: u64 = jsons.iter().map(count_values).sum();
+        let work = values.saturating_mul(points);
+        if work > MAX_SWEEP_CHECK_VALUES {
+            let at = if self.sweep.is_some() { map().locate(&sweep_path) } else { None };
+            let message = format!(
+                "the sweep's {points} points over {} variants of {values} values in all would resolve {work} \
+                 values; at most {MAX_SWEEP_CHECK_VALUES} are checked before a run: sweep fewer points or \
+                 write a smaller spec",
+                variants.len()
+            );
+            return Err(ScenarioError::Invalid(vec![diag(at, sweep_path.clone(), None, message)]));
         }
         // Points: every (variant, point) resolved, in parallel; reported in order.
         let pairs: Vec<(usize, u64)> = (0..variants.len()).flat_map(|v| (0..points).map(move |p| (v, p))).collect();

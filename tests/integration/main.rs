@@ -5,6 +5,7 @@ mod common;
 mod corpus;
 mod determinism;
 mod drift;
+mod fuzz_regressions;
 mod invariants;
 mod model_rules;
 mod perf_gate;

@@ -468,3 +468,13 @@ fn the_documented_sweep_table_is_what_the_bundled_sweep_prints() {
     let table = pullsim::sweep::table::render(&bundled_report());
     assert!(doc.contains(&format!("```text\n{table}```")), "docs/scenario-format.md shows another table:\n{table}");
 }
+
+#[test]
+fn a_sweep_whose_check_alone_would_take_long_is_refused_before_resolving_any_point() {
+    // 300 points over a spec that ignored metadata makes large (59,049 values once its aliases expand): the
+    // check would resolve 300 copies of it. Found by the fuzzer (tests/fuzz-regressions/loader/a9950942f90cacf1.yaml).
+    let path = crate::common::repo_path("tests/fuzz-regressions/loader/a9950942f90cacf1.yaml");
+    let e = pullsim::scenario::load(&path).unwrap_err().to_string();
+    assert!(e.contains("spec.sweep: the sweep's 300 points over 1 variants of"), "{e}");
+    assert!(e.contains("at most 10000000 are checked before a run"), "{e}");
+}
