@@ -4,7 +4,7 @@
 //! docs/outputs.md lists the kinds and their fields.
 
 use crate::engine::SimDuration;
-use crate::model::image_ref::{apply_default_image_tag, ImageRef};
+use crate::model::image_ref::ImageRef;
 use crate::model::trace::{NodeId, PodId, PullId, TraceKind};
 use crate::model::world::World;
 use crate::model::RunOutput;
@@ -98,11 +98,6 @@ pub fn go_duration(d: SimDuration) -> String {
     }
 }
 
-/// The image string the kubelet names in its events (`applyDefaultImageTag`).
-fn event_image(image: &str) -> String {
-    apply_default_image_tag(image).unwrap_or_else(|_| image.to_string())
-}
-
 /// Writes the trace of one variant's run as JSON lines.
 pub fn write_jsonl(out: &mut impl Write, variant: &str, run: &RunOutput) -> std::io::Result<()> {
     let names = Names(&run.world);
@@ -133,7 +128,7 @@ pub fn write_jsonl(out: &mut impl Write, variant: &str, run: &RunOutput) -> std:
             }
             TraceKind::PullQueued { pull } => {
                 names.pull(&mut m, *pull);
-                let image = event_image(&w.pulls[pull.0 as usize].image);
+                let image = &w.pulls[pull.0 as usize].image;
                 m.insert("event".into(), format!("Pulling image {image:?}").into());
             }
             TraceKind::PullStarted { pull } | TraceKind::PullCancelled { pull } => names.pull(&mut m, *pull),
@@ -147,7 +142,7 @@ pub fn write_jsonl(out: &mut impl Write, variant: &str, run: &RunOutput) -> std:
                     w.spec.images[image.0 as usize].layers.iter().map(|l| w.spec.layers[l.0 as usize].size_bytes).sum();
                 let message = format!(
                     "Successfully pulled image {:?} in {} ({} including waiting). Image size: {size} bytes.",
-                    event_image(&w.pulls[pull.0 as usize].image),
+                    w.pulls[pull.0 as usize].image,
                     go_duration(*duration),
                     go_duration(*including_waiting)
                 );
@@ -158,7 +153,7 @@ pub fn write_jsonl(out: &mut impl Write, variant: &str, run: &RunOutput) -> std:
                 let p = &w.pulls[pull.0 as usize];
                 m.insert("reason".into(), "ErrImagePull".into());
                 m.insert("message".into(), failure.message().into());
-                let message = format!("Failed to pull image {:?}: {}", event_image(&p.image), failure.message());
+                let message = format!("Failed to pull image {:?}: {}", p.image, failure.message());
                 m.insert("event".into(), message.into());
                 last_error.insert((p.pod.0, p.image.as_str()), failure.message());
             }
@@ -169,15 +164,14 @@ pub fn write_jsonl(out: &mut impl Write, variant: &str, run: &RunOutput) -> std:
                 if *refused {
                     let image = image_of(*pod, *container);
                     let last = last_error.get(&(pod.0, image)).copied().unwrap_or_default();
-                    let message = format!("Back-off pulling image {:?}: ErrImagePull: {last}", event_image(image));
+                    let message = format!("Back-off pulling image {:?}: ErrImagePull: {last}", image);
                     m.insert("event".into(), message.into());
                 }
             }
             TraceKind::ImagePresent { pod, container, image } => {
                 names.pod_container(&mut m, *pod, *container);
                 names.digest(&mut m, *image);
-                let message =
-                    format!("Container image {:?} already present on machine", event_image(image_of(*pod, *container)));
+                let message = format!("Container image {:?} already present on machine", image_of(*pod, *container));
                 m.insert("event".into(), message.into());
             }
             TraceKind::ContainerStarted { pod, container, image } => {
@@ -189,7 +183,7 @@ pub fn write_jsonl(out: &mut impl Write, variant: &str, run: &RunOutput) -> std:
                 m.insert("reason".into(), "ErrImageNeverPull".into());
                 let message = format!(
                     "Container image {:?} is not present with pull policy of Never",
-                    event_image(image_of(*pod, *container))
+                    image_of(*pod, *container)
                 );
                 m.insert("event".into(), message.into());
             }

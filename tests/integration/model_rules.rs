@@ -187,3 +187,26 @@ fn a_run_stops_early_at_its_trace_limit_and_says_so() {
     assert!(cut.end < full.end);
     assert_eq!(cut.trace[..], full.trace[..cut.trace.len()], "the same events up to the cut");
 }
+
+/// The image manager's events name the image as written (`imgRef`); `:latest` is appended only to what the
+/// runtime is asked to pull.
+#[test]
+fn event_messages_name_the_image_as_written() {
+    let out = run_yaml(&format!(
+        "{HEAD}  duration: 1m
+  layers: {{base: 1MB}}
+  images: {{a: {{layers: [base]}}}}
+  registries:
+    r.example.com: {{repositories: {{app: {{tags: {{latest: a}}}}}}}}
+  nodePools: {{p: {{count: 1}}}}
+  workloads:
+    a: {{kind: Pod, spec: {{containers: [{{name: c, image: r.example.com/app}}]}}}}
+"
+    ));
+    let mut jsonl = Vec::new();
+    pullsim::report::events::write_jsonl(&mut jsonl, "base", &out).unwrap();
+    let text = String::from_utf8(jsonl).unwrap();
+    assert!(text.contains(r#""event":"Pulling image \"r.example.com/app\"""#), "{text}");
+    assert!(text.contains(r#"Successfully pulled image \"r.example.com/app\" in"#), "{text}");
+    assert!(!text.contains("app:latest\\\""), "{text}");
+}
