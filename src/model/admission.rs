@@ -44,7 +44,7 @@ impl Sim {
     /// The template a new pod gets from `template` after admission, when admission changes it.
     pub(crate) fn admit_pod(&mut self, template: &PodTemplate) -> Option<PodTemplate> {
         let admission = self.world.spec.admission;
-        if !admission.always_pull_images && admission.pin_digests != Some(PinDigests::Pod) {
+        if !admission.mutates_pods() {
             return None;
         }
         let mut admitted = template.clone();

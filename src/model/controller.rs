@@ -185,8 +185,13 @@ impl Sim {
         let containers =
             vec![ContainerState::Waiting(WaitingReason::ContainerCreating); w.revisions[revision as usize].len()];
         let namespace = spec.namespace.clone();
-        let template = w.revisions[revision as usize].clone();
-        let admitted = self.admit_pod(&template).map(Box::new);
+        // A pod gets a template of its own only when admission changes pods.
+        let admitted = if self.world.spec.admission.mutates_pods() {
+            let template = w.revisions[revision as usize].clone();
+            self.admit_pod(&template).map(Box::new)
+        } else {
+            None
+        };
         let w = &mut self.world.workloads[workload.0 as usize];
         let id = PodId(self.world.pods.len() as u32);
         w.pods.push(id);

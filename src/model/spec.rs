@@ -237,6 +237,13 @@ pub struct Admission {
     pub pin_digests: Option<PinDigests>,
 }
 
+impl Admission {
+    /// Whether admission changes new pods (rather than only templates, or nothing).
+    pub fn mutates_pods(&self) -> bool {
+        self.always_pull_images || self.pin_digests == Some(PinDigests::Pod)
+    }
+}
+
 /// Something that happens at a fixed time.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {

@@ -544,7 +544,6 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
     // `kubelet:` with nothing after it reads as absent (a null would be a wrong type), but an entry of a map
     // keyed by name (`job:` under workloads) must have a body. Variant patches keep their nulls: there a null
     // removes a key.
-    let written = doc.clone();
     if let Some(spec) = doc.get_mut("spec").and_then(serde_json::Value::as_object_mut) {
         spec.retain(|_, v| !v.is_null());
         for (k, v) in spec.iter_mut() {
@@ -555,6 +554,8 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
     }
     let raw: RawScenario = serde_path_to_error::deserialize(&doc).map_err(|e| {
         let (at, path, message) = typed_error(e);
+        // Only on this error path is the text read again, to see the nulls stripped below.
+        let written = yaml::read(text).unwrap_or_default();
         let (at, path, message) = written_null(&written, at, path, message);
         ScenarioError::Invalid(vec![Diagnostic { path, ..diag(at, None, message) }])
     })?;

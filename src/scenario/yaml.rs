@@ -74,13 +74,17 @@ pub fn decode(bytes: &[u8]) -> Result<&str, TextError> {
         // The valid prefix is text, so it has a line and column.
         Err(e) => (std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or_default(), Some(e.valid_up_to())),
     };
-    check_characters(text)?;
     match bad {
+        // `read` checks the characters of a whole text.
         None => Ok(text),
-        Some(at) => Err(TextError::at(
-            Some(end_of(text)),
-            format!("byte 0x{:02X} is not UTF-8: scenarios are UTF-8 text; save the file as UTF-8", bytes[at]),
-        )),
+        Some(at) => {
+            // Up to the break, so that the first problem in the file is the one reported.
+            check_characters(text)?;
+            Err(TextError::at(
+                Some(end_of(text)),
+                format!("byte 0x{:02X} is not UTF-8: scenarios are UTF-8 text; save the file as UTF-8", bytes[at]),
+            ))
+        }
     }
 }
 
@@ -591,7 +595,8 @@ mod tests {
     #[test]
     fn decodes_utf8_only() {
         assert_eq!(decode(b"\xEF\xBB\xBFa: 1\n"), Ok("a: 1\n"));
-        let at = |bytes: &[u8]| decode(bytes).expect_err("refused");
+        // As a file is loaded: decoded, then read (which checks the characters).
+        let at = |bytes: &[u8]| decode(bytes).and_then(read).expect_err("refused");
         let e = at(b"a: 1\nb: \xFF\n");
         assert_eq!(
             (e.location, e.message.contains("0xFF is not UTF-8")),
