@@ -1,21 +1,19 @@
-//! The model: the kubelet's image pulling, the container runtime, registries, bandwidth and a minimal control
-//! plane, as plain state machines reacting to events over simulated time. Each file models one Kubernetes
-//! concept and names the source it mirrors.
+//! The model: the kubelet's image pulling, the container runtime, registries, bandwidth and the control
+//! plane, as plain state machines reacting to events over simulated time. Each component has its folder, as
+//! in Kubernetes: `kubelet/` (pkg/kubelet: pod worker, image manager, backoff, puller, QPS bucket),
+//! `runtime/` (containerd: the pull, the image store), `registry/`, `network/` (bandwidth sharing) and
+//! `control/` (workload controllers, scheduler, admission). Each file models one concept and names the source
+//! it mirrors.
 
-pub mod admission;
-pub mod backoff;
-pub mod bandwidth;
-mod controller;
+pub mod control;
 pub mod digest;
 pub mod image_ref;
-pub mod image_store;
-mod kubelet;
-pub mod pod_worker;
-pub mod puller;
-mod runtime;
+pub mod kubelet;
+pub mod network;
+pub mod registry;
+pub mod runtime;
 mod sim;
 pub mod spec;
-pub mod token_bucket;
 pub mod trace;
 pub mod world;
 

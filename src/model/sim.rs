@@ -1,11 +1,11 @@
 //! The loop: pops events in (time, insertion) order and dispatches each in one `match` to the kubelet,
 //! runtime or controller code. Builds the initial world from a [`ClusterSpec`] and returns the trace.
 
-use super::bandwidth::{LinkDue, LinkId, Network};
 use super::spec::{ClusterSpec, LayerId};
 use super::trace::{LayerRecord, LayerStep, PodId, PullFailure, PullId, TraceEvent, TraceKind};
 use super::world::{Registry, Repository, World};
 use crate::engine::{EventQueue, RngStreams, SimTime};
+use crate::model::network::bandwidth::{LinkDue, LinkId, Network};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 /// The closed set of things that can happen.
@@ -41,7 +41,7 @@ pub struct RunOutput {
     /// Set when the run stopped early because its trace reached [`MAX_TRACE_EVENTS`].
     pub truncated: bool,
     /// Bandwidth-sharing work counters (deterministic; the regression gate compares them).
-    pub network: super::bandwidth::NetworkStats,
+    pub network: crate::model::network::bandwidth::NetworkStats,
 }
 
 /// Most trace records one run keeps (about 4 GiB of memory). A scenario whose pods fail and retry for a very

@@ -224,7 +224,7 @@ pub enum PinDigests {
     Template,
 }
 
-/// The mutating admission the API server runs (see `model::admission`).
+/// The mutating admission the API server runs (see `model::control::admission`).
 ///
 /// ## Default values
 /// - `alwaysPullImages`: false

@@ -2,15 +2,16 @@
 //! structs in Vecs indexed by ids. The loop that advances it lives in `sim.rs`; the behaviour in
 //! `kubelet.rs`, `runtime.rs` and `controller.rs`.
 
-use super::backoff::Backoff;
-use super::bandwidth::{LinkId, Network};
 use super::image_ref::ImageRef;
-use super::image_store::ImageStore;
-use super::puller::ImagePuller;
+pub use super::registry::{Registry, RegistryStats, Repository};
 use super::spec::{ClusterSpec, ImageId, LayerId, PodTemplate, PoolId, RegistryId, WorkloadId};
-use super::token_bucket::TokenBucket;
 use super::trace::{NodeId, PodId, PullId};
 use crate::engine::{SimDuration, SimTime};
+use crate::model::kubelet::backoff::Backoff;
+use crate::model::kubelet::puller::ImagePuller;
+use crate::model::kubelet::token_bucket::TokenBucket;
+use crate::model::network::bandwidth::{LinkId, Network};
+use crate::model::runtime::image_store::ImageStore;
 use rand_chacha::ChaCha8Rng;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
@@ -143,45 +144,6 @@ pub struct Pull {
     /// When the last layer it needed finished downloading (its own or another pull's); unpacking may go on
     /// after that. `None` if it needed no download.
     pub downloaded_at: Option<SimTime>,
-}
-
-/// Request and byte counts of one registry.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct RegistryStats {
-    /// Manifest requests (tag or digest resolution).
-    pub manifest_requests: u64,
-    /// Blob requests.
-    pub blob_requests: u64,
-    /// Requests answered with an error (404, 503).
-    pub failed_requests: u64,
-    /// Bytes served.
-    pub bytes: u64,
-}
-
-/// A repository's live tags and every manifest pushed to it.
-#[derive(Debug, Clone, Default)]
-pub struct Repository {
-    /// Tag -> manifest now.
-    pub tags: BTreeMap<String, ImageId>,
-    /// Manifests addressable by digest.
-    pub manifests: BTreeSet<ImageId>,
-}
-
-/// A registry during the run.
-#[derive(Debug)]
-pub struct Registry {
-    /// Host.
-    pub host: String,
-    /// Egress link.
-    pub egress: LinkId,
-    /// Request round trip.
-    pub latency: SimDuration,
-    /// Repositories by path.
-    pub repositories: BTreeMap<String, Repository>,
-    /// Answers 503 until then.
-    pub down_until: SimTime,
-    /// Counters.
-    pub stats: RegistryStats,
 }
 
 /// A workload during the run.

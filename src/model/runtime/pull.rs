@@ -6,11 +6,11 @@
 //! download). A layer counts as present once unpacked; the pull completes when all of its layers are. An image whose layers are all present costs only the manifest
 //! request — which is what `Always` pays for an image the node already has.
 
-use super::image_store::LayerState;
-use super::sim::{Event, Sim};
-use super::spec::LayerId;
-use super::trace::{LayerStep, PullFailure, PullId, TraceKind};
-use super::world::FlowPurpose;
+use crate::model::runtime::image_store::LayerState;
+use crate::model::sim::{Event, Sim};
+use crate::model::spec::LayerId;
+use crate::model::trace::{LayerStep, PullFailure, PullId, TraceKind};
+use crate::model::world::FlowPurpose;
 
 impl Sim {
     /// The pod of `pull` was deleted: the kubelet cancels its sync's context. A pull still waiting for the

@@ -6,14 +6,14 @@
 //! RollingUpdate comes with the rollout model. A scale-down deletes pods that are not running first, newest
 //! first, then running pods, newest first (the ReplicaSet's ranking, simplified).
 
-use super::backoff::Backoff;
-use super::image_store::ImageStore;
-use super::puller::ImagePuller;
-use super::sim::{Event, Sim};
-use super::spec::{Action, ContainerSpec, PoolId, WorkloadId, WorkloadKind};
-use super::token_bucket::TokenBucket;
-use super::trace::{NodeId, PodId, TraceKind};
-use super::world::{ContainerState, Node, Pod, PodWorker, WaitingReason};
+use crate::model::kubelet::backoff::Backoff;
+use crate::model::kubelet::puller::ImagePuller;
+use crate::model::kubelet::token_bucket::TokenBucket;
+use crate::model::runtime::image_store::ImageStore;
+use crate::model::sim::{Event, Sim};
+use crate::model::spec::{Action, ContainerSpec, PoolId, WorkloadId, WorkloadKind};
+use crate::model::trace::{NodeId, PodId, TraceKind};
+use crate::model::world::{ContainerState, Node, Pod, PodWorker, WaitingReason};
 
 impl Sim {
     /// Builds the nodes, creates every workload's pods and schedules the timeline.
@@ -94,7 +94,7 @@ impl Sim {
 
     /// Stores `template` as the workload's new revision; false (and nothing changes) when it equals the current
     /// one: an unchanged template makes no new ReplicaSet and replaces no pod.
-    fn roll_out(&mut self, workload: WorkloadId, template: super::spec::PodTemplate) -> bool {
+    fn roll_out(&mut self, workload: WorkloadId, template: crate::model::spec::PodTemplate) -> bool {
         let w = &mut self.world.workloads[workload.0 as usize];
         if w.revisions.last() == Some(&template) {
             return false;
@@ -243,7 +243,7 @@ impl Sim {
     }
 
     /// Marks one pod deleted; returns the pull its sync is blocked on, if any.
-    fn delete_pod(&mut self, pod: PodId) -> Option<super::trace::PullId> {
+    fn delete_pod(&mut self, pod: PodId) -> Option<crate::model::trace::PullId> {
         let p = &mut self.world.pods[pod.0 as usize];
         if p.deleted {
             return None;
@@ -279,7 +279,7 @@ impl Sim {
     }
 
     /// Marks a container started and counts it in its workload's drift figures.
-    pub(crate) fn record_container_started(&mut self, pod: PodId, i: usize, image: super::spec::ImageId) {
+    pub(crate) fn record_container_started(&mut self, pod: PodId, i: usize, image: crate::model::spec::ImageId) {
         self.world.pods[pod.0 as usize].containers[i] = ContainerState::Running(image);
         let template = self.world.template(pod);
         if !template.is_init(i) {

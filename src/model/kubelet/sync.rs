@@ -6,13 +6,13 @@
 //! success runs `GC`. A failed init container ends the sync; a failed app container does not stop the others
 //! (kuberuntime SyncPod). A failed sync is requeued by the pod worker.
 
-use super::image_ref::{ImageRef, PullPolicy};
-use super::pod_worker;
-use super::sim::{Event, Sim};
-use super::spec::ImageId;
-use super::trace::{PodId, PullFailure, PullId, TraceKind};
-use super::world::{ContainerState, Pull, WaitingReason};
 use crate::engine::SimTime;
+use crate::model::image_ref::{ImageRef, PullPolicy};
+use crate::model::kubelet::pod_worker;
+use crate::model::sim::{Event, Sim};
+use crate::model::spec::ImageId;
+use crate::model::trace::{PodId, PullFailure, PullId, TraceKind};
+use crate::model::world::{ContainerState, Pull, WaitingReason};
 use std::collections::VecDeque;
 
 /// The image manager's verdict for one container, reached before anything changes.

@@ -11,9 +11,9 @@
 //!   in an outage leaves the image as written (the webhook fails open); a failed request is counted as such.
 //!   The pull policy stays what the API server defaulted from the image as written.
 
-use super::image_ref::PullPolicy;
-use super::sim::Sim;
-use super::spec::{ContainerSpec, PinDigests, PodTemplate};
+use crate::model::image_ref::PullPolicy;
+use crate::model::sim::Sim;
+use crate::model::spec::{ContainerSpec, PinDigests, PodTemplate};
 
 impl Sim {
     /// `template` with each tagged image pinned to the digest its tag names now, one manifest request each.

@@ -2,8 +2,8 @@
 //! manifest), the manifests it has unpacked, and the layer blobs in its content store, some of them still
 //! being downloaded (a second pull of a blob in flight waits for the first, as containerd's ingest lock does).
 
-use super::spec::{ImageId, LayerId};
-use super::trace::PullId;
+use crate::model::spec::{ImageId, LayerId};
+use crate::model::trace::PullId;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// State of one layer blob on a node.

@@ -1,0 +1,9 @@
+//! The kubelet (pkg/kubelet): the pod worker's sync and the image manager (`sync`), the pod worker's requeue
+//! and sync ticker (`pod_worker`), the image pull backoff (`backoff`), the serial or parallel puller
+//! (`puller`) and the registryPullQPS bucket (`token_bucket`).
+
+pub mod backoff;
+pub mod pod_worker;
+pub mod puller;
+mod sync;
+pub mod token_bucket;
