@@ -85,6 +85,9 @@ pub struct KubeletConfig {
     pub registry_pull_qps: u32,
     /// `registryBurst`.
     pub registry_burst: u32,
+    /// Not a kubelet field: a what-if that cancels a deleted pod's pull at once, as the kubelet would if
+    /// kubernetes issue #125050 were fixed. The real kubelet (false) lets the pull run to completion.
+    pub cancel_pull_on_pod_delete: bool,
 }
 
 impl Default for KubeletConfig {
@@ -94,6 +97,7 @@ impl Default for KubeletConfig {
             max_parallel_image_pulls: None,
             registry_pull_qps: 5,
             registry_burst: 10,
+            cancel_pull_on_pod_delete: false,
         }
     }
 }
@@ -137,6 +141,13 @@ pub struct ContainerSpec {
     pub parsed: Result<ImageRef, ImageRefError>,
     /// imagePullPolicy, defaulted once when the object was created (pkg/apis/core/v1/defaults.go).
     pub pull_policy: PullPolicy,
+    /// App container: time from its start until its readiness probe first passes (pullsim's stand-in for a
+    /// probe; 0 = Ready at once).
+    pub readiness_delay: SimDuration,
+    /// Time the container takes to exit after SIGTERM (capped by the pod's terminationGracePeriodSeconds).
+    pub termination_delay: SimDuration,
+    /// Init container: how long it runs before exiting successfully.
+    pub run_duration: SimDuration,
 }
 
 impl ContainerSpec {
@@ -147,17 +158,41 @@ impl ContainerSpec {
             image: image.to_string(),
             parsed: ImageRef::parse(image),
             pull_policy: policy.unwrap_or_else(|| super::image_ref::default_pull_policy(image)),
+            readiness_delay: SimDuration::ZERO,
+            termination_delay: SimDuration::ZERO,
+            run_duration: SimDuration::ZERO,
         }
+    }
+
+    /// The same container with another image (a `setImage` or a pinned digest): imagePullPolicy and every
+    /// other field stay as they are (the API server does not re-default the policy on update).
+    pub fn with_image(&self, image: &str) -> Self {
+        ContainerSpec { image: image.to_string(), parsed: ImageRef::parse(image), ..self.clone() }
     }
 }
 
+/// `terminationGracePeriodSeconds` when a pod does not set it (`DefaultTerminationGracePeriodSeconds`).
+pub const DEFAULT_TERMINATION_GRACE: SimDuration = SimDuration::from_secs(30);
+
 /// A pod template: init containers run first, in order, then the app containers.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PodTemplate {
     /// `initContainers`.
     pub init_containers: Vec<ContainerSpec>,
     /// `containers`.
     pub containers: Vec<ContainerSpec>,
+    /// `terminationGracePeriodSeconds` (default 30 s).
+    pub termination_grace: SimDuration,
+}
+
+impl Default for PodTemplate {
+    fn default() -> Self {
+        PodTemplate {
+            init_containers: Vec::new(),
+            containers: Vec::new(),
+            termination_grace: DEFAULT_TERMINATION_GRACE,
+        }
+    }
 }
 
 impl PodTemplate {
@@ -194,10 +229,138 @@ impl PodTemplate {
 /// The kind of workload.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WorkloadKind {
-    /// A Deployment: `replicas` pods from a template, replaced when the template changes.
+    /// A Deployment: `replicas` pods from a template through one ReplicaSet per template revision.
     Deployment,
+    /// A DaemonSet: one pod per node of the pools it selects.
+    DaemonSet,
+    /// A StatefulSet: pods with stable ordinals `<name>-0`, `<name>-1`, ...
+    StatefulSet,
     /// A bare Pod.
     Pod,
+}
+
+/// An `IntOrString` count: a whole number, or a percent of a total (intstr.GetScaledValueFromIntOrPercent).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IntOrPercent {
+    /// A count.
+    Int(u32),
+    /// A percent (`"25%"`).
+    Percent(u32),
+}
+
+impl IntOrPercent {
+    /// The count for `total`: a percent rounded up or down as asked, an int as written.
+    pub fn scaled(self, total: u32, round_up: bool) -> u32 {
+        match self {
+            IntOrPercent::Int(n) => n,
+            IntOrPercent::Percent(p) => {
+                let x = p as u64 * total as u64;
+                (if round_up { x.div_ceil(100) } else { x / 100 }) as u32
+            }
+        }
+    }
+
+    /// The number as written (a percent's number): what API validation compares with 0.
+    pub fn literal(self) -> u32 {
+        match self {
+            IntOrPercent::Int(n) | IntOrPercent::Percent(n) => n,
+        }
+    }
+}
+
+/// A Deployment's `strategy` (apps/v1; default RollingUpdate 25%/25%).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeploymentStrategy {
+    /// New ReplicaSet up, old ones down, within the surge and unavailability bounds.
+    RollingUpdate {
+        /// `maxSurge` (rounded up).
+        max_surge: IntOrPercent,
+        /// `maxUnavailable` (rounded down).
+        max_unavailable: IntOrPercent,
+    },
+    /// Every old pod gone before any new one is created.
+    Recreate,
+}
+
+impl Default for DeploymentStrategy {
+    fn default() -> Self {
+        DeploymentStrategy::RollingUpdate {
+            max_surge: IntOrPercent::Percent(25),
+            max_unavailable: IntOrPercent::Percent(25),
+        }
+    }
+}
+
+/// A DaemonSet's `updateStrategy` (default RollingUpdate, maxUnavailable 1, maxSurge 0).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DaemonSetUpdate {
+    /// Replace old pods node by node within the bounds (both rounded up).
+    RollingUpdate {
+        /// `maxUnavailable`.
+        max_unavailable: IntOrPercent,
+        /// `maxSurge`.
+        max_surge: IntOrPercent,
+    },
+    /// Replace a pod only when it is deleted.
+    OnDelete,
+}
+
+impl Default for DaemonSetUpdate {
+    fn default() -> Self {
+        DaemonSetUpdate::RollingUpdate { max_unavailable: IntOrPercent::Int(1), max_surge: IntOrPercent::Int(0) }
+    }
+}
+
+/// A StatefulSet's `updateStrategy` (default RollingUpdate with partition 0).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatefulSetUpdate {
+    /// From the highest ordinal down to `partition`, one pod at a time.
+    RollingUpdate {
+        /// Ordinals below it keep their revision.
+        partition: u32,
+    },
+    /// Replace a pod only when it is deleted.
+    OnDelete,
+}
+
+impl Default for StatefulSetUpdate {
+    fn default() -> Self {
+        StatefulSetUpdate::RollingUpdate { partition: 0 }
+    }
+}
+
+/// A StatefulSet's `podManagementPolicy`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PodManagementPolicy {
+    /// Create in ordinal order, each after the previous is Running and Ready; delete in reverse.
+    #[default]
+    OrderedReady,
+    /// Create and delete all at once.
+    Parallel,
+}
+
+/// What the workload's controller does, per kind.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum WorkloadStrategy {
+    /// A bare Pod: no controller.
+    #[default]
+    Pod,
+    /// Deployment.
+    Deployment(DeploymentStrategy),
+    /// DaemonSet.
+    DaemonSet {
+        /// `updateStrategy`.
+        update: DaemonSetUpdate,
+        /// Pools whose nodes run it (empty: every pool).
+        pools: Vec<PoolId>,
+    },
+    /// StatefulSet.
+    StatefulSet {
+        /// `podManagementPolicy`.
+        policy: PodManagementPolicy,
+        /// `updateStrategy`.
+        update: StatefulSetUpdate,
+    },
 }
 
 /// A workload and its pod template.
@@ -209,10 +372,24 @@ pub struct WorkloadSpec {
     pub namespace: String,
     /// Kind.
     pub kind: WorkloadKind,
-    /// Replicas at the start.
+    /// Replicas at the start (a DaemonSet's count follows its nodes).
     pub replicas: u32,
     /// The pod template.
     pub template: PodTemplate,
+    /// The controller's strategy (matches `kind`).
+    pub strategy: WorkloadStrategy,
+    /// `minReadySeconds`: how long a Ready pod must stay Ready to count as available.
+    pub min_ready: SimDuration,
+}
+
+/// The scheduler's scoring (`spec.scheduler`).
+///
+/// ## Default values
+/// - `imageLocality`: false (pods go to the node with the fewest pods)
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SchedulerSpec {
+    /// Score nodes with the default profile's PodTopologySpread (weight 2) and ImageLocality (weight 1).
+    pub image_locality: bool,
 }
 
 /// When the digest-pinning admission resolves tags (`spec.admission.pinDigests`).
@@ -290,6 +467,23 @@ pub enum Action {
         /// How many.
         count: u32,
     },
+    /// Removes the newest nodes of a pool; their pods are deleted and their controllers recreate them elsewhere.
+    RemoveNodes {
+        /// Pool.
+        pool: PoolId,
+        /// How many.
+        count: u32,
+    },
+    /// A rolling node-image upgrade: `count` of the pool's nodes, oldest first, `max_unavailable` at a time, are
+    /// drained and removed, each replaced by a new node that holds only the pool's preloaded images.
+    ReplaceNodes {
+        /// Pool.
+        pool: PoolId,
+        /// How many nodes to replace.
+        count: u32,
+        /// Nodes drained at once.
+        max_unavailable: u32,
+    },
     /// Makes a registry answer every request with 503 for a while.
     RegistryOutage {
         /// Registry.
@@ -329,6 +523,8 @@ pub struct ClusterSpec {
     pub timeline: Vec<TimelineEvent>,
     /// Mutating admission.
     pub admission: Admission,
+    /// Scheduler scoring.
+    pub scheduler: SchedulerSpec,
     /// Most trace records the run may keep before it stops early (normally [`crate::model::MAX_TRACE_EVENTS`]).
     pub max_trace_events: usize,
 }

@@ -59,8 +59,19 @@ pub enum TraceKind {
         /// Node.
         node: NodeId,
     },
-    /// A pod was deleted (scale-down or replacement).
+    /// A pod is gone: its containers have exited after its deletion (or its node was removed).
     PodDeleted {
+        /// Pod.
+        pod: PodId,
+    },
+    /// A pod was deleted (it has a deletionTimestamp): controllers no longer count it, its containers are
+    /// being stopped within terminationGracePeriodSeconds and keep running until then.
+    PodTerminating {
+        /// Pod.
+        pod: PodId,
+    },
+    /// A pod's Ready condition became True (every app container started and passed its readiness delay).
+    PodReady {
         /// Pod.
         pod: PodId,
     },
@@ -163,6 +174,32 @@ pub enum TraceKind {
     NodeAdded {
         /// Node.
         node: NodeId,
+    },
+    /// A node left the cluster (removeNodes, or replaced by replaceNodes).
+    NodeRemoved {
+        /// Node.
+        node: NodeId,
+    },
+    /// A workload's controller began rolling out a new template revision.
+    RolloutStarted {
+        /// Workload.
+        workload: WorkloadId,
+        /// Revision (0 is the template the workload was created with).
+        revision: u32,
+    },
+    /// Every desired pod of the workload is of `revision` and available, and no older pod remains.
+    RolloutCompleted {
+        /// Workload.
+        workload: WorkloadId,
+        /// Revision.
+        revision: u32,
+    },
+    /// An init container exited successfully.
+    ContainerExited {
+        /// Pod.
+        pod: PodId,
+        /// Container index in start order.
+        container: u32,
     },
     /// A registry outage began.
     RegistryDown {

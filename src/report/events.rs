@@ -19,6 +19,12 @@ pub fn kind_name(kind: &TraceKind) -> &'static str {
         TraceKind::PodScheduled { .. } => "pod_scheduled",
         TraceKind::PodDeleted { .. } => "pod_deleted",
         TraceKind::PodRunning { .. } => "pod_running",
+        TraceKind::PodTerminating { .. } => "pod_terminating",
+        TraceKind::PodReady { .. } => "pod_ready",
+        TraceKind::NodeRemoved { .. } => "node_removed",
+        TraceKind::RolloutStarted { .. } => "rollout_started",
+        TraceKind::RolloutCompleted { .. } => "rollout_completed",
+        TraceKind::ContainerExited { .. } => "container_exited",
         TraceKind::PullQueued { .. } => "pull_queued",
         TraceKind::PullStarted { .. } => "pull_started",
         TraceKind::PullCompleted { .. } => "pull_completed",
@@ -120,7 +126,17 @@ pub fn write_jsonl(out: &mut impl Write, variant: &str, run: &RunOutput) -> std:
                 names.pod(&mut m, *pod);
                 names.node(&mut m, *node);
             }
-            TraceKind::PodDeleted { pod } => names.pod(&mut m, *pod),
+            TraceKind::PodDeleted { pod } | TraceKind::PodTerminating { pod } | TraceKind::PodReady { pod } => {
+                names.pod(&mut m, *pod)
+            }
+            TraceKind::ContainerExited { pod, container } => {
+                names.pod(&mut m, *pod);
+                m.insert("container".into(), w.template(*pod).container(*container as usize).name.clone().into());
+            }
+            TraceKind::RolloutStarted { workload, revision } | TraceKind::RolloutCompleted { workload, revision } => {
+                m.insert("workload".into(), w.spec.workloads[workload.0 as usize].name.clone().into());
+                m.insert("revision".into(), (*revision).into());
+            }
             TraceKind::PodRunning { pod } => {
                 names.pod(&mut m, *pod);
                 let p = &w.pods[pod.0 as usize];
@@ -202,7 +218,7 @@ pub fn write_jsonl(out: &mut impl Write, variant: &str, run: &RunOutput) -> std:
                 m.insert("tag".into(), tag.clone().into());
                 names.digest(&mut m, *image);
             }
-            TraceKind::NodeAdded { node } => names.node(&mut m, *node),
+            TraceKind::NodeAdded { node } | TraceKind::NodeRemoved { node } => names.node(&mut m, *node),
             TraceKind::RegistryDown { registry, until } => {
                 m.insert("registry".into(), w.registries[registry.0 as usize].host.clone().into());
                 m.insert("until_ms".into(), json!(until.as_millis_f64()));

@@ -275,7 +275,19 @@ pub(crate) fn resolve_spec(raw: &RawSpec, at: &FieldPath) -> Result<ClusterSpec,
         let template = pod_spec.map(|s| resolve_pod_spec(&mut p, &spec_path, s)).unwrap_or_default();
         peak_pods.insert(name.clone(), replicas);
         workload_ids.insert(name.clone(), WorkloadId(workloads.len() as u32));
-        workloads.push(WorkloadSpec { name: name.clone(), namespace, kind, replicas: replicas as u32, template });
+        let strategy = match kind {
+            WorkloadKind::Deployment => WorkloadStrategy::Deployment(Default::default()),
+            _ => WorkloadStrategy::Pod,
+        };
+        workloads.push(WorkloadSpec {
+            name: name.clone(),
+            namespace,
+            kind,
+            replicas: replicas as u32,
+            template,
+            strategy,
+            min_ready: SimDuration::ZERO,
+        });
     }
     // A bare Pod is named after its workload; a Deployment's pods are <name>-<ordinal>. They must not collide.
     for pod in workloads.iter().filter(|w| w.kind == WorkloadKind::Pod) {
@@ -478,6 +490,7 @@ pub(crate) fn resolve_spec(raw: &RawSpec, at: &FieldPath) -> Result<ClusterSpec,
     }
     Ok(ClusterSpec {
         admission,
+        scheduler: SchedulerSpec::default(),
         seed: raw.seed.unwrap_or(0),
         duration: SimDuration::from_micros(duration),
         layers,
@@ -539,6 +552,7 @@ fn resolve_kubelet(p: &mut Problems, pool: &FieldPath, k: &RawKubelet) -> Kubele
         max_parallel_image_pulls: max.filter(|m| (1..=1_000_000).contains(m)).map(|m| m as u32),
         registry_pull_qps: qps.clamp(0, i64::from(i32::MAX)) as u32,
         registry_burst: burst.clamp(0, i64::from(i32::MAX)) as u32,
+        cancel_pull_on_pod_delete: false,
     }
 }
 
@@ -580,7 +594,7 @@ fn resolve_pod_spec(p: &mut Problems, path: &FieldPath, s: &RawPodSpec) -> PodTe
     };
     let init_containers = conv(p, &s.init_containers, "initContainers");
     let containers = conv(p, &s.containers, "containers");
-    PodTemplate { init_containers, containers }
+    PodTemplate { init_containers, containers, ..Default::default() }
 }
 
 /// Resolves a preloaded reference against the registries as they are at the start of the run.

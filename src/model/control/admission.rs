@@ -13,7 +13,7 @@
 
 use crate::model::image_ref::PullPolicy;
 use crate::model::sim::Sim;
-use crate::model::spec::{ContainerSpec, PinDigests, PodTemplate};
+use crate::model::spec::{PinDigests, PodTemplate};
 
 impl Sim {
     /// `template` with each tagged image pinned to the digest its tag names now, one manifest request each.
@@ -37,7 +37,7 @@ impl Sim {
             };
             let digest = &self.world.spec.images[image.0 as usize].digest;
             let pinned = format!("{}:{tag}@{digest}", reference.name());
-            *c = ContainerSpec { pull_policy: c.pull_policy, ..ContainerSpec::new(&c.name, &pinned, None) };
+            *c = c.with_image(&pinned);
         }
     }
 

@@ -11,7 +11,7 @@ use crate::model::kubelet::puller::ImagePuller;
 use crate::model::kubelet::token_bucket::TokenBucket;
 use crate::model::runtime::image_store::ImageStore;
 use crate::model::sim::{Event, Sim};
-use crate::model::spec::{Action, ContainerSpec, PoolId, WorkloadId, WorkloadKind};
+use crate::model::spec::{Action, PoolId, WorkloadId, WorkloadKind};
 use crate::model::trace::{NodeId, PodId, TraceKind};
 use crate::model::world::{ContainerState, Node, Pod, PodWorker, WaitingReason};
 
@@ -59,7 +59,7 @@ impl Sim {
                 for c in template.init_containers.iter_mut().chain(template.containers.iter_mut()) {
                     if c.name == container {
                         // imagePullPolicy was defaulted when the object was created; it is not re-defaulted.
-                        *c = ContainerSpec { pull_policy: c.pull_policy, ..ContainerSpec::new(&c.name, &image, None) };
+                        *c = c.with_image(&image);
                     }
                 }
                 self.admit_template(&mut template);
@@ -82,6 +82,7 @@ impl Sim {
                 }
             }
             Action::AddNodes { pool, count } => self.add_nodes(pool, count, true),
+            Action::RemoveNodes { .. } | Action::ReplaceNodes { .. } => {}
             Action::RegistryOutage { registry, duration } => {
                 let r = &mut self.world.registries[registry.0 as usize];
                 // Overlapping outages merge: the registry is down until the later end.
@@ -178,7 +179,7 @@ impl Sim {
         let spec = &self.world.spec.workloads[workload.0 as usize];
         let name = match spec.kind {
             WorkloadKind::Pod => spec.name.clone(),
-            WorkloadKind::Deployment => format!("{}-{}", spec.name, w.next_ordinal),
+            _ => format!("{}-{}", spec.name, w.next_ordinal),
         };
         w.next_ordinal += 1;
         let revision = (w.revisions.len() - 1) as u32;
