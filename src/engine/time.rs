@@ -60,6 +60,11 @@ impl SimDuration {
         self.0
     }
 
+    /// Whether the span is empty.
+    pub const fn is_zero(self) -> bool {
+        self.0 == 0
+    }
+
     /// The span in milliseconds, with microsecond precision, for output.
     pub fn as_millis_f64(self) -> f64 {
         self.0 as f64 / 1000.0

@@ -25,6 +25,14 @@ pub(crate) enum Event {
     NetworkFlush,
     /// A link's first flow may have finished (stale if `generation` is old).
     LinkDue { link: LinkId, generation: u32 },
+    /// A workload's controller syncs (queued at most once per instant).
+    WorkloadSync(super::spec::WorkloadId),
+    /// A running pod's readiness delay has passed.
+    PodReady(PodId),
+    /// A Ready pod has been Ready for minReadySeconds.
+    PodAvailable(PodId),
+    /// A terminating pod's containers have exited: it is gone.
+    PodGone(PodId),
 }
 
 /// What a run produced.
@@ -132,7 +140,12 @@ impl Sim {
             .map(|w| super::world::Workload {
                 replicas: w.replicas,
                 revisions: vec![w.template.clone()],
-                pods: Vec::new(),
+                current: 0,
+                replica_sets: Vec::new(),
+                stable_revision: 0,
+                rolling_out: None,
+                sync_queued: false,
+                pods: BTreeSet::new(),
                 next_ordinal: 0,
                 running: BTreeMap::new(),
                 max_distinct: 0,
@@ -152,6 +165,9 @@ impl Sim {
             schedulable: BTreeSet::new(),
             unscheduled: VecDeque::new(),
             network,
+            pending_pods: 0,
+            replacements: Vec::new(),
+            next_start_node: 0,
             spec,
         };
         let mut sim = Sim {
@@ -194,6 +210,10 @@ impl Sim {
     fn handle(&mut self, event: Event) {
         match event {
             Event::Timeline(i) => self.apply_timeline(i as usize),
+            Event::WorkloadSync(w) => self.sync_workload(w),
+            Event::PodReady(pod) => self.on_pod_ready(pod),
+            Event::PodAvailable(pod) => self.on_pod_available(pod),
+            Event::PodGone(pod) => self.on_pod_gone(pod),
             Event::PodSync { pod, generation } => self.sync_pod(pod, generation),
             Event::PullRejected { pull, failure } => self.finish_pull(pull, Err(failure)),
             Event::ManifestResponse { pull } => self.on_manifest_response(pull),

@@ -239,6 +239,18 @@ pub enum WorkloadKind {
     Pod,
 }
 
+impl WorkloadKind {
+    /// The kind as the API writes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            WorkloadKind::Deployment => "Deployment",
+            WorkloadKind::DaemonSet => "DaemonSet",
+            WorkloadKind::StatefulSet => "StatefulSet",
+            WorkloadKind::Pod => "Pod",
+        }
+    }
+}
+
 /// An `IntOrString` count: a whole number, or a percent of a total (intstr.GetScaledValueFromIntOrPercent).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IntOrPercent {

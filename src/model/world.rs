@@ -40,6 +40,10 @@ pub struct Node {
     pub pods: u32,
     /// Offset of this kubelet's 1 s sync ticker.
     pub sync_tick_phase: SimDuration,
+    /// Unschedulable (cordoned for a drain): the scheduler no longer picks it.
+    pub cordoned: bool,
+    /// Gone from the cluster.
+    pub removed: bool,
 }
 
 /// Why a container is not running (the kubelet's waiting reasons).
@@ -98,8 +102,20 @@ pub struct Pod {
     pub created: SimTime,
     /// When all app containers first ran.
     pub running_at: Option<SimTime>,
-    /// Deleted pods stay in the table; their events are ignored.
+    /// The latest instant an app container started so far plus its readiness delay.
+    pub ready_due: SimTime,
+    /// When the Ready condition became True.
+    pub ready_at: Option<SimTime>,
+    /// Ready for `minReadySeconds` (and not terminating): what controllers count as available.
+    pub available: bool,
+    /// Deleted (deletionTimestamp set): controllers no longer count it; it runs until its containers exit.
+    pub terminating: bool,
+    /// The termination has begun: the pod worker's sync is over and the containers are being stopped.
+    pub stopping: bool,
+    /// Gone from the API. Gone pods stay in the table; their events are ignored.
     pub deleted: bool,
+    /// StatefulSet ordinal; for other kinds the creation counter.
+    pub ordinal: u32,
     /// Container states in start order.
     pub containers: Vec<ContainerState>,
     /// Pod worker state.
@@ -146,15 +162,55 @@ pub struct Pull {
     pub downloaded_at: Option<SimTime>,
 }
 
+/// A Deployment's ReplicaSet: one per distinct template revision (the index is the revision).
+#[derive(Debug, Clone, Default)]
+pub struct ReplicaSet {
+    /// `spec.replicas`.
+    pub replicas: u32,
+    /// `deployment.kubernetes.io/desired-replicas`, written at each scale.
+    pub desired_annotation: u32,
+    /// `deployment.kubernetes.io/max-replicas`, written at each scale.
+    pub max_annotation: u32,
+    /// `status.replicas`: its pods that are not terminating.
+    pub active: u32,
+    /// `status.availableReplicas`.
+    pub available: u32,
+    /// Its active pods, in the order the ReplicaSet controller deletes them (first = first to go).
+    pub victims: BTreeSet<VictimKey>,
+}
+
+/// A pod's place in its ReplicaSet's deletion order (replica_set.go getPodsToDelete, ActivePodsWithRanks):
+/// unscheduled before scheduled, Pending before Running, not Ready before Ready, Ready more recently before
+/// Ready longer, newer before older.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct VictimKey {
+    /// 0 unscheduled, 1 pending, 2 running not ready, 3 ready.
+    pub phase: u8,
+    /// Reverse of the ready time (more recently ready first).
+    pub ready: std::cmp::Reverse<SimTime>,
+    /// Reverse of the pod id (newer first).
+    pub pod: std::cmp::Reverse<PodId>,
+}
+
 /// A workload during the run.
 #[derive(Debug)]
 pub struct Workload {
     /// Desired replicas.
     pub replicas: u32,
-    /// Template revisions; the last is current.
+    /// Distinct template revisions, in the order they were first used.
     pub revisions: Vec<PodTemplate>,
-    /// Live pods, oldest first.
-    pub pods: Vec<PodId>,
+    /// The revision the workload's template is now (the update revision).
+    pub current: u32,
+    /// Deployment: its ReplicaSets, by revision.
+    pub replica_sets: Vec<ReplicaSet>,
+    /// StatefulSet: the revision its pods were at when its last update finished (`currentRevision`).
+    pub stable_revision: u32,
+    /// A rollout of this revision has started and not yet completed.
+    pub rolling_out: Option<u32>,
+    /// A controller sync is queued for this instant.
+    pub sync_queued: bool,
+    /// Pods that exist (including terminating ones), by id.
+    pub pods: BTreeSet<PodId>,
     /// Next pod ordinal.
     pub next_ordinal: u32,
     /// App container name -> manifest -> running containers.
@@ -209,9 +265,35 @@ pub struct World {
     pub unscheduled: VecDeque<PodId>,
     /// Bandwidth.
     pub network: Network<FlowPurpose>,
+    /// Pods created and not running, not terminating and not gone (the rolling node replacement waits for 0).
+    pub pending_pods: u32,
+    /// Rolling node replacements in progress.
+    pub replacements: Vec<NodeReplacement>,
+    /// The scheduler's rotating start index into the node list (`nextStartNodeIndex`).
+    pub next_start_node: usize,
+}
+
+/// A `replaceNodes` in progress: the batch being drained, and the nodes still to replace.
+#[derive(Debug, Clone)]
+pub struct NodeReplacement {
+    /// Pool.
+    pub pool: PoolId,
+    /// Old nodes not yet drained, oldest first.
+    pub queue: VecDeque<NodeId>,
+    /// Nodes drained at once.
+    pub max_unavailable: u32,
+    /// The batch being drained.
+    pub draining: Vec<NodeId>,
+    /// The first batch has been taken.
+    pub started: bool,
 }
 
 impl World {
+    /// The template of a workload's revision.
+    pub fn revision(&self, workload: WorkloadId, revision: u32) -> &PodTemplate {
+        &self.workloads[workload.0 as usize].revisions[revision as usize]
+    }
+
     /// The template a pod was created from, as admission left it.
     pub fn template(&self, pod: PodId) -> &PodTemplate {
         let p = &self.pods[pod.0 as usize];

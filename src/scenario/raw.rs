@@ -63,7 +63,7 @@ pub(crate) struct RawMetadata {
 #[serde(
     deny_unknown_fields,
     rename_all = "camelCase",
-    expecting = "a map of spec fields (duration, layers, images, registries, nodePools, workloads, timeline, admission, variants, sweep)"
+    expecting = "a map of spec fields (duration, layers, images, registries, nodePools, workloads, timeline, admission, scheduler, variants, sweep)"
 )]
 pub(crate) struct RawSpec {
     #[serde(default)]
@@ -87,6 +87,72 @@ pub(crate) struct RawSpec {
     pub(crate) sweep: Option<RawSweep>,
     #[serde(default)]
     pub(crate) admission: Option<RawAdmission>,
+    #[serde(default)]
+    pub(crate) scheduler: Option<RawScheduler>,
+}
+
+/// `spec.scheduler`: the scheduler's scoring plugins.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase", expecting = "a map with imageLocality")]
+pub(crate) struct RawScheduler {
+    #[serde(default)]
+    pub(crate) image_locality: Option<bool>,
+}
+
+/// An `IntOrString` of the apps/v1 API: a whole number or a percent such as `"25%"`.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum RawIntOrPercent {
+    Int(i64),
+    Text(String),
+}
+
+impl<'de> Deserialize<'de> for RawIntOrPercent {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = RawIntOrPercent;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a whole number or a percent such as 25%")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawIntOrPercent, E> {
+                Ok(RawIntOrPercent::Text(v.to_string()))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<RawIntOrPercent, E> {
+                Whole.visit_u64(v).map(RawIntOrPercent::Int)
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<RawIntOrPercent, E> {
+                Ok(RawIntOrPercent::Int(v))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A Deployment's `strategy`, or a DaemonSet's or StatefulSet's `updateStrategy`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase", expecting = "a map with type and an optional rollingUpdate")]
+pub(crate) struct RawStrategy {
+    #[serde(default, rename = "type")]
+    pub(crate) kind: Option<String>,
+    #[serde(default)]
+    pub(crate) rolling_update: Option<RawRollingUpdate>,
+}
+
+/// `rollingUpdate` of a strategy: maxSurge and maxUnavailable (Deployment, DaemonSet) or partition
+/// (StatefulSet).
+#[derive(Debug, Deserialize)]
+#[serde(
+    deny_unknown_fields,
+    rename_all = "camelCase",
+    expecting = "a map with maxSurge and maxUnavailable (Deployment, DaemonSet) or partition (StatefulSet)"
+)]
+pub(crate) struct RawRollingUpdate {
+    #[serde(default)]
+    pub(crate) max_surge: Option<RawIntOrPercent>,
+    #[serde(default)]
+    pub(crate) max_unavailable: Option<RawIntOrPercent>,
+    #[serde(default, deserialize_with = "opt_whole")]
+    pub(crate) partition: Option<i64>,
 }
 
 /// `spec.admission`: mutating admission the API server runs.
@@ -304,7 +370,7 @@ pub(crate) struct RawNodePool {
 #[serde(
     deny_unknown_fields,
     rename_all = "camelCase",
-    expecting = "a map of kubelet fields (serializeImagePulls, maxParallelImagePulls, registryPullQPS, registryBurst)"
+    expecting = "a map of kubelet fields (serializeImagePulls, maxParallelImagePulls, registryPullQPS, registryBurst, cancelPullOnPodDelete)"
 )]
 pub(crate) struct RawKubelet {
     #[serde(default)]
@@ -315,6 +381,9 @@ pub(crate) struct RawKubelet {
     pub(crate) registry_pull_qps: Option<i64>,
     #[serde(default, deserialize_with = "opt_whole")]
     pub(crate) registry_burst: Option<i64>,
+    /// pullsim's switch, not a KubeletConfiguration field: cancel the pulls of a pod that is deleted.
+    #[serde(default)]
+    pub(crate) cancel_pull_on_pod_delete: Option<bool>,
 }
 
 /// A workload.
@@ -322,7 +391,7 @@ pub(crate) struct RawKubelet {
 #[serde(
     deny_unknown_fields,
     rename_all = "camelCase",
-    expecting = "a map of workload fields (kind, namespace, replicas, template, spec)"
+    expecting = "a map of workload fields (kind, namespace, replicas, strategy, updateStrategy, podManagementPolicy, nodePools, minReadySeconds, template, spec)"
 )]
 pub(crate) struct RawWorkload {
     pub(crate) kind: String,
@@ -330,6 +399,20 @@ pub(crate) struct RawWorkload {
     pub(crate) namespace: Option<String>,
     #[serde(default, deserialize_with = "opt_whole")]
     pub(crate) replicas: Option<i64>,
+    /// Deployment: `strategy`.
+    #[serde(default)]
+    pub(crate) strategy: Option<RawStrategy>,
+    /// DaemonSet, StatefulSet: `updateStrategy`.
+    #[serde(default)]
+    pub(crate) update_strategy: Option<RawStrategy>,
+    /// StatefulSet: `podManagementPolicy`.
+    #[serde(default)]
+    pub(crate) pod_management_policy: Option<String>,
+    /// DaemonSet: the pools whose nodes run it (pullsim's stand-in for a nodeSelector).
+    #[serde(default)]
+    pub(crate) node_pools: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "opt_whole")]
+    pub(crate) min_ready_seconds: Option<i64>,
     /// Deployment: the pod template.
     #[serde(default)]
     pub(crate) template: Option<RawTemplate>,
@@ -351,8 +434,14 @@ pub(crate) struct RawTemplate {
 
 /// A pod spec: only what pulling needs.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase", expecting = "a map with containers and optional initContainers")]
+#[serde(
+    deny_unknown_fields,
+    rename_all = "camelCase",
+    expecting = "a map with containers and optional initContainers and terminationGracePeriodSeconds"
+)]
 pub(crate) struct RawPodSpec {
+    #[serde(default, deserialize_with = "opt_whole")]
+    pub(crate) termination_grace_period_seconds: Option<i64>,
     #[serde(default)]
     pub(crate) init_containers: Vec<RawContainer>,
     #[serde(default)]
@@ -364,13 +453,19 @@ pub(crate) struct RawPodSpec {
 #[serde(
     deny_unknown_fields,
     rename_all = "camelCase",
-    expecting = "a map with name, image and an optional imagePullPolicy"
+    expecting = "a map with name, image and optional imagePullPolicy, readinessDelay and terminationDelay"
 )]
 pub(crate) struct RawContainer {
     pub(crate) name: String,
     pub(crate) image: String,
     #[serde(default)]
     pub(crate) image_pull_policy: Option<String>,
+    /// App container: from its start to Ready.
+    #[serde(default)]
+    pub(crate) readiness_delay: Option<Quantity>,
+    /// How long it takes to exit after SIGTERM.
+    #[serde(default)]
+    pub(crate) termination_delay: Option<Quantity>,
 }
 
 /// A timeline entry: `at` and exactly one action.
@@ -378,7 +473,7 @@ pub(crate) struct RawContainer {
 #[serde(
     deny_unknown_fields,
     rename_all = "camelCase",
-    expecting = "a map with at and one action (pushTag, scale, setImage, addNodes or registryOutage)"
+    expecting = "a map with at and one action (pushTag, scale, setImage, setImagePullPolicy, addNodes, removeNodes, replaceNodes or registryOutage)"
 )]
 pub(crate) struct RawTimelineEntry {
     pub(crate) at: Quantity,
@@ -392,6 +487,10 @@ pub(crate) struct RawTimelineEntry {
     pub(crate) set_image_pull_policy: Option<RawSetImagePullPolicy>,
     #[serde(default)]
     pub(crate) add_nodes: Option<RawAddNodes>,
+    #[serde(default)]
+    pub(crate) remove_nodes: Option<RawAddNodes>,
+    #[serde(default)]
+    pub(crate) replace_nodes: Option<RawReplaceNodes>,
     #[serde(default)]
     pub(crate) registry_outage: Option<RawRegistryOutage>,
 }
@@ -441,7 +540,22 @@ pub(crate) struct RawSetImagePullPolicy {
     pub(crate) policy: String,
 }
 
-/// `addNodes`.
+/// `replaceNodes`.
+#[derive(Debug, Deserialize)]
+#[serde(
+    deny_unknown_fields,
+    rename_all = "camelCase",
+    expecting = "a map with pool, count and an optional maxUnavailable"
+)]
+pub(crate) struct RawReplaceNodes {
+    pub(crate) pool: String,
+    #[serde(deserialize_with = "whole")]
+    pub(crate) count: i64,
+    #[serde(default, deserialize_with = "opt_whole")]
+    pub(crate) max_unavailable: Option<i64>,
+}
+
+/// `addNodes` and `removeNodes`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase", expecting = "a map with pool and count")]
 pub(crate) struct RawAddNodes {

@@ -230,6 +230,7 @@ pub(crate) fn resolve_spec(raw: &RawSpec, at: &FieldPath) -> Result<ClusterSpec,
     let mut workloads = Vec::new();
     let mut workload_ids = BTreeMap::new();
     let mut peak_pods: BTreeMap<String, u64> = BTreeMap::new();
+    let mut daemon_sets: Vec<String> = Vec::new();
     for (name, w) in &raw.workloads {
         let path = at.key("workloads").key(name);
         if !valid_name(name) {
@@ -239,23 +240,18 @@ pub(crate) fn resolve_spec(raw: &RawSpec, at: &FieldPath) -> Result<ClusterSpec,
         if !valid_name(&namespace) {
             p.add(&path.key("namespace"), "namespaces are lowercase letters, digits and '-'");
         }
-        let (kind, replicas, pod_spec, spec_path) = match w.kind.as_str() {
-            "Deployment" => {
-                if w.spec.is_some() {
-                    p.add(&path.key("spec"), "a Deployment has template.spec, not spec");
-                }
-                let replicas = w.replicas.map_or(1, |r| bounded(&mut p, &path.key("replicas"), r, 0, MAX_PODS));
-                if w.template.is_none() {
-                    p.add(&path, "a Deployment needs template.spec.containers");
-                }
-                (
-                    WorkloadKind::Deployment,
-                    replicas,
-                    w.template.as_ref().map(|t| &t.spec),
-                    path.key("template").key("spec"),
-                )
+        let kind = match w.kind.as_str() {
+            "Deployment" => Some(WorkloadKind::Deployment),
+            "DaemonSet" => Some(WorkloadKind::DaemonSet),
+            "StatefulSet" => Some(WorkloadKind::StatefulSet),
+            "Pod" => Some(WorkloadKind::Pod),
+            other => {
+                p.add(&path.key("kind"), format!("expected Deployment, DaemonSet, StatefulSet or Pod, got {other:?}"));
+                None
             }
-            "Pod" => {
+        };
+        let (replicas, pod_spec, spec_path) = match kind {
+            Some(WorkloadKind::Pod) => {
                 if w.replicas.is_some() {
                     p.add(&path.key("replicas"), "a Pod has no replicas");
                 }
@@ -265,20 +261,48 @@ pub(crate) fn resolve_spec(raw: &RawSpec, at: &FieldPath) -> Result<ClusterSpec,
                 if w.spec.is_none() {
                     p.add(&path, "a Pod needs spec.containers");
                 }
-                (WorkloadKind::Pod, 1, w.spec.as_ref(), path.key("spec"))
+                (1, w.spec.as_ref(), path.key("spec"))
             }
-            other => {
-                p.add(&path.key("kind"), format!("expected Deployment or Pod, got {other:?}"));
-                (WorkloadKind::Pod, 0, None, path.clone())
+            Some(k) => {
+                let kind_name = w.kind.as_str();
+                if w.spec.is_some() {
+                    p.add(&path.key("spec"), format!("a {kind_name} has template.spec, not spec"));
+                }
+                if w.template.is_none() {
+                    p.add(&path, format!("a {kind_name} needs template.spec.containers"));
+                }
+                let replicas = if k == WorkloadKind::DaemonSet {
+                    if w.replicas.is_some() {
+                        p.add(
+                            &path.key("replicas"),
+                            "a DaemonSet has no replicas: it runs one pod on each node of its nodePools",
+                        );
+                    }
+                    0
+                } else {
+                    w.replicas.map_or(1, |r| bounded(&mut p, &path.key("replicas"), r, 0, MAX_PODS))
+                };
+                (replicas, w.template.as_ref().map(|t| &t.spec), path.key("template").key("spec"))
             }
+            None => (0, None, path.clone()),
         };
+        let strategy = resolve_strategy(&mut p, &path, w, kind, &pool_ids);
+        let min_ready = match (kind, w.min_ready_seconds) {
+            (_, None) => 0,
+            (Some(WorkloadKind::Pod), Some(_)) => {
+                p.add(&path.key("minReadySeconds"), "a Pod has no minReadySeconds: it belongs to controllers");
+                0
+            }
+            (_, Some(v)) => bounded(&mut p, &path.key("minReadySeconds"), v, 0, MAX_SECONDS),
+        };
+        let kind = kind.unwrap_or(WorkloadKind::Pod);
         let template = pod_spec.map(|s| resolve_pod_spec(&mut p, &spec_path, s)).unwrap_or_default();
-        peak_pods.insert(name.clone(), replicas);
+        if kind == WorkloadKind::DaemonSet {
+            daemon_sets.push(name.clone());
+        } else {
+            peak_pods.insert(name.clone(), replicas);
+        }
         workload_ids.insert(name.clone(), WorkloadId(workloads.len() as u32));
-        let strategy = match kind {
-            WorkloadKind::Deployment => WorkloadStrategy::Deployment(Default::default()),
-            _ => WorkloadStrategy::Pod,
-        };
         workloads.push(WorkloadSpec {
             name: name.clone(),
             namespace,
@@ -286,13 +310,13 @@ pub(crate) fn resolve_spec(raw: &RawSpec, at: &FieldPath) -> Result<ClusterSpec,
             replicas: replicas as u32,
             template,
             strategy,
-            min_ready: SimDuration::ZERO,
+            min_ready: SimDuration::from_secs(min_ready),
         });
     }
-    // A bare Pod is named after its workload; a Deployment's pods are <name>-<ordinal>. They must not collide.
+    // A bare Pod is named after its workload; a controller's pods are <name>-<ordinal>. They must not collide.
     for pod in workloads.iter().filter(|w| w.kind == WorkloadKind::Pod) {
         let clash = workloads.iter().find(|d| {
-            d.kind == WorkloadKind::Deployment
+            d.kind != WorkloadKind::Pod
                 && d.namespace == pod.namespace
                 && pod.name.strip_prefix(&format!("{}-", d.name)).is_some_and(|n| n.bytes().all(|c| c.is_ascii_digit()))
         });
@@ -300,8 +324,11 @@ pub(crate) fn resolve_spec(raw: &RawSpec, at: &FieldPath) -> Result<ClusterSpec,
             p.add(
                 &at.key("workloads").key(&pod.name),
                 format!(
-                    "Pod {:?} would have the same name as a pod of Deployment {:?} in namespace {:?}",
-                    pod.name, d.name, d.namespace
+                    "Pod {:?} would have the same name as a pod of {} {:?} in namespace {:?}",
+                    pod.name,
+                    d.kind.name(),
+                    d.name,
+                    d.namespace
                 ),
             );
         }
@@ -330,12 +357,15 @@ pub(crate) fn resolve_spec(raw: &RawSpec, at: &FieldPath) -> Result<ClusterSpec,
             e.set_image.is_some(),
             e.set_image_pull_policy.is_some(),
             e.add_nodes.is_some(),
+            e.remove_nodes.is_some(),
+            e.replace_nodes.is_some(),
             e.registry_outage.is_some(),
         ];
         if actions.iter().filter(|x| **x).count() != 1 {
             p.add(
                 &path,
-                "expected exactly one action: pushTag, scale, setImage, setImagePullPolicy, addNodes or registryOutage",
+                "expected exactly one action: pushTag, scale, setImage, setImagePullPolicy, addNodes, removeNodes, \
+                 replaceNodes or registryOutage",
             );
             continue;
         }
@@ -380,7 +410,7 @@ pub(crate) fn resolve_spec(raw: &RawSpec, at: &FieldPath) -> Result<ClusterSpec,
         } else if let Some(a) = &e.scale {
             let apath = path.key("scale");
             let replicas = bounded(&mut p, &apath.key("replicas"), a.replicas, 0, MAX_PODS);
-            let found = deployment(&mut p, &apath, &a.workload, &workload_ids, &workloads, "can be scaled");
+            let found = controller(&mut p, &apath, &a.workload, &workload_ids, &workloads, Controllers::Scalable);
             found.map(|w| {
                 let peak = peak_pods.entry(a.workload.clone()).or_default();
                 *peak = (*peak).max(replicas);
@@ -388,8 +418,7 @@ pub(crate) fn resolve_spec(raw: &RawSpec, at: &FieldPath) -> Result<ClusterSpec,
             })
         } else if let Some(a) = &e.set_image {
             let apath = path.key("setImage");
-            let found =
-                deployment(&mut p, &apath, &a.workload, &workload_ids, &workloads, "'s template can be updated");
+            let found = controller(&mut p, &apath, &a.workload, &workload_ids, &workloads, Controllers::Any);
             let container =
                 found.and_then(|w| template_container(&mut p, &apath, &workloads[w.0 as usize], &a.container));
             if a.image.is_empty() {
@@ -402,8 +431,7 @@ pub(crate) fn resolve_spec(raw: &RawSpec, at: &FieldPath) -> Result<ClusterSpec,
             })
         } else if let Some(a) = &e.set_image_pull_policy {
             let apath = path.key("setImagePullPolicy");
-            let found =
-                deployment(&mut p, &apath, &a.workload, &workload_ids, &workloads, "'s template can be updated");
+            let found = controller(&mut p, &apath, &a.workload, &workload_ids, &workloads, Controllers::Any);
             let container =
                 found.and_then(|w| template_container(&mut p, &apath, &workloads[w.0 as usize], &a.container));
             let policy = PullPolicy::parse(&a.policy);
@@ -430,6 +458,22 @@ pub(crate) fn resolve_spec(raw: &RawSpec, at: &FieldPath) -> Result<ClusterSpec,
                     None
                 }
             }
+        } else if let Some(a) = &e.remove_nodes {
+            let apath = path.key("removeNodes");
+            let count = bounded(&mut p, &apath.key("count"), a.count, 1, MAX_NODES);
+            known_pool(&mut p, &apath, &a.pool, &pool_ids).map(|pool| Action::RemoveNodes { pool, count: count as u32 })
+        } else if let Some(a) = &e.replace_nodes {
+            let apath = path.key("replaceNodes");
+            let count = bounded(&mut p, &apath.key("count"), a.count, 1, MAX_NODES);
+            // Each replaced node is a new node: count them against the run's node limit.
+            total_nodes += count;
+            let max_unavailable =
+                a.max_unavailable.map_or(1, |v| bounded(&mut p, &apath.key("maxUnavailable"), v, 1, MAX_NODES));
+            known_pool(&mut p, &apath, &a.pool, &pool_ids).map(|pool| Action::ReplaceNodes {
+                pool,
+                count: count as u32,
+                max_unavailable: max_unavailable as u32,
+            })
         } else if let Some(a) = &e.registry_outage {
             let apath = path.key("registryOutage");
             let d = match parse_duration_us(&a.duration.0) {
@@ -465,6 +509,10 @@ pub(crate) fn resolve_spec(raw: &RawSpec, at: &FieldPath) -> Result<ClusterSpec,
     if total_nodes > MAX_NODES {
         p.add(&at.key("nodePools"), format!("{total_nodes} nodes in all; at most {MAX_NODES} are supported"));
     }
+    // A DaemonSet may run a pod on every node the run ever has.
+    for d in daemon_sets {
+        peak_pods.insert(d, total_nodes);
+    }
     let total_pods: u64 = peak_pods.values().sum();
     if total_pods > MAX_PODS {
         p.add(&at.key("workloads"), format!("up to {total_pods} pods at once; at most {MAX_PODS} are supported"));
@@ -485,12 +533,14 @@ pub(crate) fn resolve_spec(raw: &RawSpec, at: &FieldPath) -> Result<ClusterSpec,
             Admission { always_pull_images: a.always_pull_images.unwrap_or(false), pin_digests }
         }
     };
+    let scheduler =
+        SchedulerSpec { image_locality: raw.scheduler.as_ref().and_then(|s| s.image_locality).unwrap_or(false) };
     if !p.0.is_empty() {
         return Err(p.0);
     }
     Ok(ClusterSpec {
         admission,
-        scheduler: SchedulerSpec::default(),
+        scheduler,
         seed: raw.seed.unwrap_or(0),
         duration: SimDuration::from_micros(duration),
         layers,
@@ -552,7 +602,7 @@ fn resolve_kubelet(p: &mut Problems, pool: &FieldPath, k: &RawKubelet) -> Kubele
         max_parallel_image_pulls: max.filter(|m| (1..=1_000_000).contains(m)).map(|m| m as u32),
         registry_pull_qps: qps.clamp(0, i64::from(i32::MAX)) as u32,
         registry_burst: burst.clamp(0, i64::from(i32::MAX)) as u32,
-        cancel_pull_on_pod_delete: false,
+        cancel_pull_on_pod_delete: k.cancel_pull_on_pod_delete.unwrap_or(false),
     }
 }
 
@@ -588,13 +638,30 @@ fn resolve_pod_spec(p: &mut Problems, path: &FieldPath, s: &RawPodSpec) -> PodTe
                     }
                     parsed
                 });
-                ContainerSpec::new(&c.name, &c.image, policy)
+                let mut spec = ContainerSpec::new(&c.name, &c.image, policy);
+                if let Some(q) = &c.readiness_delay {
+                    if key == "initContainers" {
+                        p.add(
+                            &cpath.key("readinessDelay"),
+                            "an init container is never Ready: readinessDelay belongs to containers",
+                        );
+                    }
+                    spec.readiness_delay = delay(p, &cpath.key("readinessDelay"), q);
+                }
+                if let Some(q) = &c.termination_delay {
+                    spec.termination_delay = delay(p, &cpath.key("terminationDelay"), q);
+                }
+                spec
             })
             .collect()
     };
     let init_containers = conv(p, &s.init_containers, "initContainers");
     let containers = conv(p, &s.containers, "containers");
-    PodTemplate { init_containers, containers, ..Default::default() }
+    let termination_grace = match s.termination_grace_period_seconds {
+        None => DEFAULT_TERMINATION_GRACE,
+        Some(v) => SimDuration::from_secs(bounded(p, &path.key("terminationGracePeriodSeconds"), v, 0, MAX_SECONDS)),
+    };
+    PodTemplate { init_containers, containers, termination_grace }
 }
 
 /// Resolves a preloaded reference against the registries as they are at the start of the run.
@@ -627,26 +694,255 @@ fn resolve_at_start(
     Ok((reference, image))
 }
 
-/// The Deployment called `name` for a timeline action at `path`, or a problem there: unknown, or a bare Pod
-/// (`what` completes "only a Deployment ...").
-fn deployment(
+/// Which workloads a timeline action applies to.
+#[derive(Clone, Copy, PartialEq)]
+enum Controllers {
+    /// `scale`: Deployments and StatefulSets (a DaemonSet follows its nodes).
+    Scalable,
+    /// Template changes: every controller.
+    Any,
+}
+
+/// The controller called `name` for a timeline action at `path`, or a problem there: unknown, or of a kind
+/// the action does not apply to.
+fn controller(
     p: &mut Problems,
     path: &FieldPath,
     name: &str,
     ids: &BTreeMap<String, WorkloadId>,
     workloads: &[WorkloadSpec],
-    what: &str,
+    which: Controllers,
 ) -> Option<WorkloadId> {
     match ids.get(name) {
-        Some(w) if workloads[w.0 as usize].kind == WorkloadKind::Deployment => Some(*w),
-        Some(_) => {
-            let sep = if what.starts_with('\'') { "" } else { " " };
-            p.add(&path.key("workload"), format!("only a Deployment{sep}{what}"));
-            None
+        Some(w) => {
+            let kind = workloads[w.0 as usize].kind;
+            let ok = match which {
+                Controllers::Scalable => matches!(kind, WorkloadKind::Deployment | WorkloadKind::StatefulSet),
+                Controllers::Any => kind != WorkloadKind::Pod,
+            };
+            if !ok {
+                let message = match which {
+                    Controllers::Scalable => {
+                        format!("only a Deployment or a StatefulSet can be scaled ({name:?} is a {})", kind.name())
+                    }
+                    Controllers::Any => format!(
+                        "only a Deployment's, DaemonSet's or StatefulSet's template can be updated ({name:?} is a Pod)"
+                    ),
+                };
+                p.add(&path.key("workload"), message);
+                return None;
+            }
+            Some(*w)
         }
         None => {
             p.add(&path.key("workload"), format!("unknown workload {name:?}; known: {}", list(ids.keys())));
             None
+        }
+    }
+}
+
+/// The pool called `name` for a node action at `path`, or a problem there.
+fn known_pool(p: &mut Problems, path: &FieldPath, name: &str, ids: &BTreeMap<String, PoolId>) -> Option<PoolId> {
+    let found = ids.get(name).copied();
+    if found.is_none() {
+        p.add(&path.key("pool"), format!("unknown node pool {name:?}; known: {}", list(ids.keys())));
+    }
+    found
+}
+
+/// Most seconds in an int32 seconds field of the API (minReadySeconds, terminationGracePeriodSeconds).
+const MAX_SECONDS: u64 = i32::MAX as u64;
+
+/// A container's delay (readinessDelay, terminationDelay): a duration, zero allowed.
+fn delay(p: &mut Problems, path: &FieldPath, q: &Quantity) -> SimDuration {
+    match parse_duration_us(&q.0) {
+        Ok(v) if v > MAX_SECONDS * 1_000_000 => {
+            p.add(path, format!("expected at most {MAX_SECONDS}s"));
+            SimDuration::ZERO
+        }
+        Ok(v) => SimDuration::from_micros(v),
+        Err(e) => {
+            p.add(path, e.to_string());
+            SimDuration::ZERO
+        }
+    }
+}
+
+/// An `IntOrString` field of a rolling update: a whole number or `"N%"` (at most 100% when `at_most_100`),
+/// as apps/v1 validation checks it (ValidatePositiveIntOrPercent, IsNotMoreThan100Percent).
+fn int_or_percent(p: &mut Problems, path: &FieldPath, raw: &RawIntOrPercent, at_most_100: bool) -> IntOrPercent {
+    match raw {
+        RawIntOrPercent::Int(v) => IntOrPercent::Int(bounded(p, path, *v, 0, MAX_PODS) as u32),
+        RawIntOrPercent::Text(t) => {
+            let n =
+                t.strip_suffix('%').filter(|n| !n.is_empty() && n.len() <= 9 && n.bytes().all(|b| b.is_ascii_digit()));
+            match n.map(|n| n.parse::<u32>().unwrap_or(u32::MAX)) {
+                Some(v) if at_most_100 && v > 100 => {
+                    p.add(path, format!("must not be greater than 100%, got {t:?}"));
+                    IntOrPercent::Percent(100)
+                }
+                Some(v) => IntOrPercent::Percent(v),
+                None => {
+                    p.add(path, format!("must be a whole number or a percentage (e.g. 25%), got {t:?}"));
+                    IntOrPercent::Int(0)
+                }
+            }
+        }
+    }
+}
+
+/// A workload's controller settings: `strategy` (Deployment), `updateStrategy` (DaemonSet, StatefulSet),
+/// `podManagementPolicy` (StatefulSet), `nodePools` (DaemonSet), defaulted as apps/v1 defaults them and
+/// checked as its validation does; a field of another kind is refused.
+fn resolve_strategy(
+    p: &mut Problems,
+    path: &FieldPath,
+    w: &RawWorkload,
+    kind: Option<WorkloadKind>,
+    pool_ids: &BTreeMap<String, PoolId>,
+) -> WorkloadStrategy {
+    let kind_name = w.kind.as_str();
+    let Some(kind) = kind else { return WorkloadStrategy::Pod };
+    let refuse = |p: &mut Problems, given: bool, key: &str, whose: &str| {
+        if given {
+            p.add(&path.key(key), format!("{key} is a field of a {whose}, not of a {kind_name}"));
+        }
+    };
+    if kind != WorkloadKind::Deployment {
+        refuse(p, w.strategy.is_some(), "strategy", "Deployment (DaemonSets and StatefulSets have updateStrategy)");
+    }
+    if !matches!(kind, WorkloadKind::DaemonSet | WorkloadKind::StatefulSet) {
+        refuse(
+            p,
+            w.update_strategy.is_some(),
+            "updateStrategy",
+            "DaemonSet or StatefulSet (a Deployment has strategy)",
+        );
+    }
+    if kind != WorkloadKind::StatefulSet {
+        refuse(p, w.pod_management_policy.is_some(), "podManagementPolicy", "StatefulSet");
+    }
+    if kind != WorkloadKind::DaemonSet {
+        refuse(p, w.node_pools.is_some(), "nodePools", "DaemonSet");
+    }
+    // The strategy's type, defaulted to RollingUpdate; rollingUpdate is refused with another type.
+    let strategy_type = |p: &mut Problems, key: &str, s: &RawStrategy, other: &str| -> bool {
+        let spath = path.key(key);
+        match s.kind.as_deref() {
+            None | Some("RollingUpdate") => true,
+            Some(t) if t == other => {
+                if s.rolling_update.is_some() {
+                    p.add(&spath.key("rollingUpdate"), format!("may not be specified when strategy type is '{other}'"));
+                }
+                false
+            }
+            Some(t) => {
+                p.add(&spath.key("type"), format!("expected RollingUpdate or {other}, got {t:?}"));
+                true
+            }
+        }
+    };
+    match kind {
+        WorkloadKind::Pod => WorkloadStrategy::Pod,
+        WorkloadKind::Deployment => {
+            let Some(s) = &w.strategy else { return WorkloadStrategy::Deployment(Default::default()) };
+            if !strategy_type(p, "strategy", s, "Recreate") {
+                return WorkloadStrategy::Deployment(DeploymentStrategy::Recreate);
+            }
+            let rpath = path.key("strategy").key("rollingUpdate");
+            let ru = s.rolling_update.as_ref();
+            if ru.is_some_and(|r| r.partition.is_some()) {
+                p.add(&rpath.key("partition"), "partition is a field of a StatefulSet's rollingUpdate");
+            }
+            let max_surge = ru
+                .and_then(|r| r.max_surge.as_ref())
+                .map_or(IntOrPercent::Percent(25), |v| int_or_percent(p, &rpath.key("maxSurge"), v, false));
+            let max_unavailable = ru
+                .and_then(|r| r.max_unavailable.as_ref())
+                .map_or(IntOrPercent::Percent(25), |v| int_or_percent(p, &rpath.key("maxUnavailable"), v, true));
+            if max_surge.literal() == 0 && max_unavailable.literal() == 0 {
+                p.add(&rpath.key("maxUnavailable"), "may not be 0 when maxSurge is 0");
+            }
+            WorkloadStrategy::Deployment(DeploymentStrategy::RollingUpdate { max_surge, max_unavailable })
+        }
+        WorkloadKind::DaemonSet => {
+            let pools = match &w.node_pools {
+                None => Vec::new(),
+                Some(names) if names.is_empty() => {
+                    p.add(&path.key("nodePools"), "expected at least one pool (leave nodePools out for every pool)");
+                    Vec::new()
+                }
+                Some(names) => {
+                    let mut pools = Vec::new();
+                    for (i, name) in names.iter().enumerate() {
+                        let ipath = path.key("nodePools").index(i);
+                        match pool_ids.get(name) {
+                            Some(id) if pools.contains(id) => p.add(&ipath, format!("pool {name:?} is listed twice")),
+                            Some(id) => pools.push(*id),
+                            None => {
+                                p.add(&ipath, format!("unknown node pool {name:?}; known: {}", list(pool_ids.keys())))
+                            }
+                        }
+                    }
+                    pools.sort();
+                    pools
+                }
+            };
+            let update = match &w.update_strategy {
+                None => DaemonSetUpdate::default(),
+                Some(s) if !strategy_type(p, "updateStrategy", s, "OnDelete") => DaemonSetUpdate::OnDelete,
+                Some(s) => {
+                    let rpath = path.key("updateStrategy").key("rollingUpdate");
+                    let ru = s.rolling_update.as_ref();
+                    if ru.is_some_and(|r| r.partition.is_some()) {
+                        p.add(&rpath.key("partition"), "partition is a field of a StatefulSet's rollingUpdate");
+                    }
+                    let max_unavailable = ru
+                        .and_then(|r| r.max_unavailable.as_ref())
+                        .map_or(IntOrPercent::Int(1), |v| int_or_percent(p, &rpath.key("maxUnavailable"), v, true));
+                    let max_surge = ru
+                        .and_then(|r| r.max_surge.as_ref())
+                        .map_or(IntOrPercent::Int(0), |v| int_or_percent(p, &rpath.key("maxSurge"), v, true));
+                    if max_surge.literal() == 0 && max_unavailable.literal() == 0 {
+                        p.add(&rpath.key("maxUnavailable"), "may not be 0 when maxSurge is 0");
+                    }
+                    DaemonSetUpdate::RollingUpdate { max_unavailable, max_surge }
+                }
+            };
+            WorkloadStrategy::DaemonSet { update, pools }
+        }
+        WorkloadKind::StatefulSet => {
+            let policy = match w.pod_management_policy.as_deref() {
+                None | Some("OrderedReady") => PodManagementPolicy::OrderedReady,
+                Some("Parallel") => PodManagementPolicy::Parallel,
+                Some(other) => {
+                    p.add(
+                        &path.key("podManagementPolicy"),
+                        format!("expected OrderedReady or Parallel, got {other:?}"),
+                    );
+                    PodManagementPolicy::OrderedReady
+                }
+            };
+            let update = match &w.update_strategy {
+                None => StatefulSetUpdate::default(),
+                Some(s) if !strategy_type(p, "updateStrategy", s, "OnDelete") => StatefulSetUpdate::OnDelete,
+                Some(s) => {
+                    let rpath = path.key("updateStrategy").key("rollingUpdate");
+                    let ru = s.rolling_update.as_ref();
+                    if ru.is_some_and(|r| r.max_surge.is_some() || r.max_unavailable.is_some()) {
+                        p.add(
+                            &rpath,
+                            "a StatefulSet's rollingUpdate takes partition only (maxSurge is not a StatefulSet \
+                             field; maxUnavailable is an alpha feature pullsim does not model)",
+                        );
+                    }
+                    let partition = ru
+                        .and_then(|r| r.partition)
+                        .map_or(0, |v| bounded(p, &rpath.key("partition"), v, 0, MAX_PODS) as u32);
+                    StatefulSetUpdate::RollingUpdate { partition }
+                }
+            };
+            WorkloadStrategy::StatefulSet { policy, update }
         }
     }
 }

@@ -44,3 +44,12 @@ pub fn run_yaml(text: &str) -> RunOutput {
     let s = scenario::parse("inline.yaml", text).unwrap_or_else(|e| panic!("{e}"));
     model::run(&s.variants[0].spec)
 }
+
+/// Parses scenario `text`, lets `edit` change its base spec, and runs it.
+#[track_caller]
+pub fn run_yaml_with(text: &str, edit: impl FnOnce(&mut pullsim::model::spec::ClusterSpec)) -> RunOutput {
+    let s = scenario::parse("inline.yaml", text).unwrap_or_else(|e| panic!("{e}"));
+    let mut spec = s.variants[0].spec.clone();
+    edit(&mut spec);
+    model::run(&spec)
+}

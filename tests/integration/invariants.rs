@@ -19,7 +19,7 @@ use crate::scenario_gen::{self, GenScenario, Knobs};
 use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::{Config, TestCaseError, TestError};
 use pullsim::model::image_ref::{ImageRef, PullPolicy};
-use pullsim::model::spec::{Action, ClusterSpec, PinDigests, WorkloadKind};
+use pullsim::model::spec::{Action, ClusterSpec, DeploymentStrategy, PinDigests, WorkloadKind, WorkloadStrategy};
 use pullsim::model::trace::{LayerRecord, LayerStep, PodId, PullFailure, TraceEvent, TraceKind};
 use pullsim::model::{self, RunOutput};
 use pullsim::report::events::kind_name;
@@ -1506,12 +1506,38 @@ fn pods_are_all_accounted_for(c: &Ctx<'_>) -> Result<(), String> {
             }
         }
         let mine: Vec<&usize> = live.iter().filter(|p| workload(**p as u32) == w).collect();
-        ensure!(
-            mine.len() as u32 == desired,
-            "workload {} has {} live pods at the end, wants {desired}",
-            spec.name,
-            mine.len()
-        );
+        // A rollout may still be under way at the end: between desired and desired + maxSurge active pods;
+        // exactly desired once the last rollout completed after the last change.
+        let active = mine.iter().filter(|p| !c.out.world.pods[***p].terminating).count() as u32;
+        let surge = match spec.strategy {
+            WorkloadStrategy::Deployment(DeploymentStrategy::RollingUpdate { max_surge, max_unavailable }) => {
+                pullsim::model::control::deployment::fenceposts(max_surge, max_unavailable, desired).0
+            }
+            _ => 0,
+        };
+        let last_change = c
+            .out
+            .trace
+            .iter()
+            .rposition(|e| match &e.kind {
+                TraceKind::Scaled { workload, .. }
+                | TraceKind::ImageUpdated { workload, .. }
+                | TraceKind::PullPolicyUpdated { workload, .. } => workload.0 as usize == w,
+                _ => false,
+            })
+            .unwrap_or(0);
+        let completed = c.out.trace[last_change..]
+            .iter()
+            .any(|e| matches!(e.kind, TraceKind::RolloutCompleted { workload, .. } if workload.0 as usize == w));
+        if spec.kind == WorkloadKind::Deployment {
+            ensure!(
+                active <= desired + surge && (!completed || active == desired),
+                "workload {} has {active} active pods at the end, wants {desired} (+{surge} surge; rollout completed: {completed})",
+                spec.name
+            );
+        } else {
+            ensure!(active == desired, "workload {} has {active} active pods at the end, wants {desired}", spec.name);
+        }
         let ws =
             c.summary.workloads.get(&spec.name).ok_or_else(|| format!("summary.json lacks workload {}", spec.name))?;
         let run_w = mine.iter().filter(|p| running[***p]).count() as u64;
@@ -1689,27 +1715,26 @@ fn workloads_follow_their_desired_state(c: &Ctx<'_>) -> Result<(), String> {
     let mut pins = Pins::new(c);
     let admission = c.spec.admission;
     let pin_templates = admission.pin_digests == Some(PinDigests::Template);
-    // The workloads' templates as admission stored them: pinned at creation when templates are pinned.
-    let mut templates: Vec<Vec<(String, String, PullPolicy)>> = c
+    // Every template revision each workload has had, as admission stored it (pinned when stored, when
+    // templates are pinned); the last is current. A proportional scale may create pods of an old revision.
+    let mut revisions: Vec<Vec<Vec<(String, String, PullPolicy)>>> = c
         .spec
         .workloads
         .iter()
         .map(|w| {
-            w.template
+            vec![w
+                .template
                 .in_start_order()
                 .map(|x| {
                     let image = if pin_templates { pins.pin(&x.image, 0) } else { x.image.clone() };
                     (x.name.clone(), image, x.pull_policy)
                 })
-                .collect()
+                .collect()]
         })
         .collect();
     let mut desired: Vec<u32> =
         c.spec.workloads.iter().map(|w| if w.kind == WorkloadKind::Pod { 1 } else { w.replicas }).collect();
-    let mut live: Vec<Vec<u32>> = vec![Vec::new(); nw];
-    let mut running: BTreeSet<u32> = BTreeSet::new();
-    // What the last timeline effect of this instant may delete: (time, workload, victims in order or any of).
-    let mut doomed: Option<(u64, usize, VecDeque<u32>, bool)> = None;
+    let mut active: Vec<BTreeSet<u32>> = vec![BTreeSet::new(); nw];
     let workload = |pod: u32| c.out.world.pods[pod as usize].workload.0 as usize;
     let trace = &c.out.trace;
     for (a, b) in instants(trace) {
@@ -1719,120 +1744,72 @@ fn workloads_follow_their_desired_state(c: &Ctx<'_>) -> Result<(), String> {
             match &e.kind {
                 TraceKind::PodCreated { pod } => {
                     let w = workload(pod.0);
-                    // What admission makes of the template for this pod, now.
-                    let mut admitted = templates[w].clone();
-                    for x in &mut admitted {
-                        if admission.pin_digests == Some(PinDigests::Pod) {
-                            x.1 = pins.pin(&x.1, t);
-                        }
-                        if admission.always_pull_images {
-                            x.2 = PullPolicy::Always;
-                        }
-                    }
+                    let admitted: Vec<_> = revisions[w]
+                        .iter()
+                        .map(|template| {
+                            let mut admitted = template.clone();
+                            for x in &mut admitted {
+                                if admission.pin_digests == Some(PinDigests::Pod) {
+                                    x.1 = pins.pin(&x.1, t);
+                                }
+                                if admission.always_pull_images {
+                                    x.2 = PullPolicy::Always;
+                                }
+                            }
+                            admitted
+                        })
+                        .collect();
                     ensure!(
-                        c.containers(pod.0) == admitted,
-                        "{} created at {} from {:?}; the workload's template after admission is {:?}",
+                        admitted.contains(&c.containers(pod.0)),
+                        "{} created at {} from {:?}; the workload's revisions after admission are {:?}",
                         c.pod(pod.0),
                         secs(t),
                         c.containers(pod.0),
                         admitted
                     );
-                    live[w].push(pod.0);
+                    active[w].insert(pod.0);
                 }
                 TraceKind::PullPolicyUpdated { workload, container, policy } => {
                     let w = workload.0 as usize;
-                    if let Some(x) = templates[w].iter_mut().find(|x| x.0 == *container) {
+                    let mut next = revisions[w].last().cloned().unwrap_or_default();
+                    if let Some(x) = next.iter_mut().find(|x| x.0 == *container) {
                         x.2 = *policy;
                     }
-                    if let Some((_, dw, left, _)) = &doomed {
-                        ensure!(
-                            left.is_empty(),
-                            "at {} pods {left:?} of workload {} were not deleted",
-                            secs(t),
-                            c.spec.workloads[*dw].name
-                        );
-                    }
-                    doomed = Some((t, w, live[w].clone().into(), false));
+                    revisions[w].push(next);
                 }
-                TraceKind::PodRunning { pod } => {
-                    running.insert(pod.0);
-                }
-                TraceKind::Scaled { workload, replicas } => {
-                    let w = workload.0 as usize;
-                    desired[w] = *replicas;
-                    let mut victims = live[w].clone();
-                    victims.sort_by_key(|p| (running.contains(p), std::cmp::Reverse(*p)));
-                    victims.truncate(live[w].len().saturating_sub(*replicas as usize));
-                    if let Some((_, dw, left, _)) = &doomed {
-                        ensure!(
-                            left.is_empty(),
-                            "at {} pods {left:?} of workload {} were not deleted",
-                            secs(t),
-                            c.spec.workloads[*dw].name
-                        );
-                    }
-                    doomed = Some((t, w, victims.into(), true));
-                }
+                TraceKind::Scaled { workload, replicas } => desired[workload.0 as usize] = *replicas,
                 TraceKind::ImageUpdated { workload, container, image } => {
                     let w = workload.0 as usize;
-                    if let Some(x) = templates[w].iter_mut().find(|x| x.0 == *container) {
+                    let mut next = revisions[w].last().cloned().unwrap_or_default();
+                    if let Some(x) = next.iter_mut().find(|x| x.0 == *container) {
                         x.1 = if pin_templates { pins.pin(image, t) } else { image.clone() };
                     }
-                    if let Some((_, dw, left, _)) = &doomed {
-                        ensure!(
-                            left.is_empty(),
-                            "at {} pods {left:?} of workload {} were not deleted",
-                            secs(t),
-                            c.spec.workloads[*dw].name
-                        );
-                    }
-                    doomed = Some((t, w, live[w].clone().into(), false));
+                    revisions[w].push(next);
                 }
-                TraceKind::PodDeleted { pod } => {
-                    let w = workload(pod.0);
-                    let ok = match &mut doomed {
-                        Some((at, dw, victims, ordered)) if *at == t && *dw == w => {
-                            if *ordered {
-                                victims.pop_front() == Some(pod.0)
-                            } else {
-                                let k = victims.iter().position(|v| *v == pod.0);
-                                k.map(|k| victims.remove(k)).is_some()
-                            }
-                        }
-                        _ => false,
-                    };
-                    ensure!(
-                        ok,
-                        "{} deleted at {}; the scale-down or image update then deletes {:?}",
-                        c.pod(pod.0),
-                        secs(t),
-                        doomed.as_ref().map(|d| d.2.iter().map(|p| c.pod(*p)).collect::<Vec<_>>())
-                    );
-                    live[w].retain(|p| *p != pod.0);
-                    running.remove(&pod.0);
+                TraceKind::PodTerminating { pod } | TraceKind::PodDeleted { pod } => {
+                    active[workload(pod.0)].remove(&pod.0);
                 }
                 _ => {}
             }
         }
         let t = trace[a].t.as_micros();
-        if let Some((_, w, victims, _)) = &doomed {
-            ensure!(
-                victims.is_empty(),
-                "at {} pods {:?} of workload {} should have been deleted",
-                secs(t),
-                victims,
-                c.spec.workloads[*w].name
-            );
-        }
-        doomed = None;
+        // After every instant a RollingUpdate Deployment has at most desired + maxSurge active pods; the others
+        // at most desired.
         for w in 0..nw {
+            let spec = &c.spec.workloads[w];
+            let limit = match spec.strategy {
+                WorkloadStrategy::Deployment(DeploymentStrategy::RollingUpdate { max_surge, max_unavailable }) => {
+                    desired[w]
+                        + pullsim::model::control::deployment::fenceposts(max_surge, max_unavailable, desired[w]).0
+                }
+                _ => desired[w],
+            };
             ensure!(
-                live[w].len() as u32 == desired[w],
-                "at the end of {} workload {} has {} live pods, wants {}",
+                active[w].len() as u32 <= limit,
+                "at the end of {} workload {} has {} active pods, at most {limit} allowed",
                 secs(t),
-                c.spec.workloads[w].name,
-                live[w].len(),
-                desired[w]
+                spec.name,
+                active[w].len()
             );
         }
     }

@@ -12,6 +12,7 @@ mod perf_gate;
 mod readme;
 mod remedies;
 mod report_files;
+mod rollouts;
 mod scenario_gen;
 mod scenarios;
 mod sweep;

@@ -1,6 +1,6 @@
 //! Small inline scenarios, one kubelet or runtime rule each.
 
-use crate::common::run_yaml;
+use crate::common::{run_yaml, run_yaml_with};
 use pullsim::model::trace::TraceKind;
 
 const HEAD: &str = "apiVersion: pullsim/v1\nkind: Scenario\nmetadata: {name: rule}\nspec:\n";
@@ -139,11 +139,8 @@ fn overlapping_outages_report_the_merged_end() {
     assert!(started.as_micros() >= 130_000_000);
 }
 
-/// Deleting a pod cancels its sync's context: the running pull is aborted at once, queued pulls fail as soon
-/// as the puller reaches them (after the throttle took a token), and nothing of theirs reaches the registry.
-#[test]
-fn deleting_pods_cancels_their_running_and_queued_pulls() {
-    let out = run_yaml(&format!(
+fn deletion_scenario() -> String {
+    format!(
         "{HEAD}  duration: 2m
   layers: {{big: 1GiB, small: 1MiB}}
   images: {{v1: {{layers: [big]}}, v2: {{layers: [small]}}}}
@@ -155,19 +152,65 @@ fn deleting_pods_cancels_their_running_and_queued_pulls() {
   timeline:
     - {{at: 1s, setImage: {{workload: web, image: r.example.com/app:v2}}}}
 "
-    ));
-    let at = |kind: &str| -> Vec<u64> {
-        out.trace
-            .iter()
-            .filter(|e| pullsim::report::events::kind_name(&e.kind) == kind)
-            .map(|e| e.t.as_micros())
-            .collect()
-    };
-    assert_eq!(at("pull_cancelled"), vec![1_000_000; 3]);
-    assert!(at("pull_failed").is_empty(), "a cancelled pull is not a failure");
+    )
+}
+
+fn recreate(spec: &mut pullsim::model::spec::ClusterSpec) {
+    spec.workloads[0].strategy =
+        pullsim::model::spec::WorkloadStrategy::Deployment(pullsim::model::spec::DeploymentStrategy::Recreate);
+}
+
+fn times(out: &pullsim::model::RunOutput, kind: &str) -> Vec<u64> {
+    out.trace.iter().filter(|e| pullsim::report::events::kind_name(&e.kind) == kind).map(|e| e.t.as_micros()).collect()
+}
+
+/// A deleted pod's pull is not cancelled (the kubelet runs SyncPod under `context.WithoutCancel`; kubernetes
+/// issue #125050): with Recreate, the three v1 pods deleted at 1 s stay terminating while the first one's
+/// pull of 1 GiB runs to its end (8.6 s at 1 Gbps) and the other two, queued behind it on the serial puller,
+/// then find its layer present; their containers even start, and only then are they gone. The new pods'
+/// pulls wait behind them.
+#[test]
+fn a_deleted_pods_pull_still_completes_and_the_next_serial_pull_waits_for_it() {
+    let out = run_yaml_with(&deletion_scenario(), recreate);
+    assert!(times(&out, "pull_cancelled").is_empty());
+    let completed = times(&out, "pull_completed");
+    assert_eq!(completed.len(), 6, "three 1 GiB pulls for deleted pods, then three for v2");
+    let gib_s = (8u64 << 30) as f64 / 1e9;
+    for (k, t) in completed[..3].iter().enumerate() {
+        let expect = (gib_s * 1e6) as u64;
+        assert!(t.abs_diff(expect) < 10_000, "pull {k} of a deleted pod completed at {t} us, expected ~{expect}");
+    }
+    assert_eq!(
+        times(&out, "container_started").iter().filter(|t| **t < completed[3]).count(),
+        3,
+        "the deleted pods start their containers"
+    );
+    let gone = times(&out, "pod_deleted");
+    assert_eq!(gone.len(), 3);
+    for (g, c) in gone.iter().zip(&completed[..3]) {
+        assert_eq!(g, c, "a deleted pod is gone when its sync (its pull) is over");
+    }
+    // Recreate creates the new pods only after the last old pod is gone; their pulls start after it.
+    let created = times(&out, "pod_created");
+    assert!(created[3..].iter().all(|t| *t >= gone[2]));
+    assert!(completed[3..].iter().all(|t| *t > completed[2]));
+    assert_eq!(out.world.registries[0].stats.manifest_requests, 6);
+}
+
+/// The what-if `kubelet.cancelPullOnPodDelete`: the running pull is aborted at once, queued pulls fail as
+/// soon as the puller reaches them (after the throttle took a token), and nothing of theirs reaches the
+/// registry.
+#[test]
+fn cancel_pull_on_pod_delete_cancels_running_and_queued_pulls() {
+    let out = run_yaml_with(&deletion_scenario(), |spec| {
+        recreate(spec);
+        spec.node_pools[0].kubelet.cancel_pull_on_pod_delete = true;
+    });
+    assert_eq!(times(&out, "pull_cancelled"), vec![1_000_000; 3]);
+    assert!(times(&out, "pull_failed").is_empty(), "a cancelled pull is not a failure");
     // Only the first v1 pull ever reached the registry; the three v2 pulls follow at once.
     assert_eq!(out.world.registries[0].stats.manifest_requests, 1 + 3);
-    let running: Vec<u64> = at("pod_running");
+    let running = times(&out, "pod_running");
     assert_eq!(running.len(), 3);
     assert!(running.iter().all(|t| *t < 1_100_000), "{running:?}");
 }

@@ -661,8 +661,16 @@ pub fn generate(seed: u64) -> String {
 /// scenario must always be valid.
 #[track_caller]
 pub fn parse_checked(yaml: &str) -> pullsim::scenario::Scenario {
-    pullsim::scenario::parse("generated.yaml", yaml)
-        .unwrap_or_else(|e| panic!("generator bug: a generated scenario does not load:\n{e}\n--- scenario ---\n{yaml}"))
+    let mut s = pullsim::scenario::parse("generated.yaml", yaml).unwrap_or_else(|e| {
+        panic!("generator bug: a generated scenario does not load:\n{e}\n--- scenario ---\n{yaml}")
+    });
+    // The what-if that cancels a deleted pod's pull, on the first pool and every second one after it (set on the resolved spec).
+    for v in &mut s.variants {
+        for (i, pool) in v.spec.node_pools.iter_mut().enumerate() {
+            pool.kubelet.cancel_pull_on_pod_delete = i % 2 == 0;
+        }
+    }
+    s
 }
 
 // ---------------------------------------------------------------------------------------------------------

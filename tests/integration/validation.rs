@@ -206,19 +206,19 @@ fn unknown_keys_are_errors_at_every_depth() {
     );
     check(
         &with("  timeline:\n", "  timelines: []\n  timeline:\n"),
-        &["checks.yaml:41:3: spec: unknown field \"timelines\"; did you mean \"timeline\"? (expected one of seed, duration, layers, images, registries, nodePools, workloads, timeline, variants, sweep, admission)"],
+        &["checks.yaml:41:3: spec: unknown field \"timelines\"; did you mean \"timeline\"? (expected one of seed, duration, layers, images, registries, nodePools, workloads, timeline, variants, sweep, admission, scheduler)"],
     );
     check(
         &with("      replicas: 3", "      replica: 3"),
-        &["checks.yaml:31:7: spec.workloads.web: unknown field \"replica\"; did you mean \"replicas\"? (expected one of kind, namespace, replicas, template, spec)"],
+        &["checks.yaml:31:7: spec.workloads.web: unknown field \"replica\"; did you mean \"replicas\"? (expected one of kind, namespace, replicas, strategy, updateStrategy, podManagementPolicy, nodePools, minReadySeconds, template, spec)"],
     );
     check(
         &with("imagePullPolicy: IfNotPresent", "imagePullPolicyy: IfNotPresent"),
-        &["checks.yaml:37:15: spec.workloads.web.template.spec.containers[0]: unknown field \"imagePullPolicyy\"; did you mean \"imagePullPolicy\"? (expected one of name, image, imagePullPolicy)"],
+        &["checks.yaml:37:15: spec.workloads.web.template.spec.containers[0]: unknown field \"imagePullPolicyy\"; did you mean \"imagePullPolicy\"? (expected one of name, image, imagePullPolicy, readinessDelay, terminationDelay)"],
     );
     check(
         &with("        serializeImagePulls: false\n", "        serializeImagePull: false\n"),
-        &["checks.yaml:26:9: spec.nodePools.pool.kubelet: unknown field \"serializeImagePull\"; did you mean \"serializeImagePulls\"? (expected one of serializeImagePulls, maxParallelImagePulls, registryPullQPS, registryBurst)"],
+        &["checks.yaml:26:9: spec.nodePools.pool.kubelet: unknown field \"serializeImagePull\"; did you mean \"serializeImagePulls\"? (expected one of serializeImagePulls, maxParallelImagePulls, registryPullQPS, registryBurst, cancelPullOnPodDelete)"],
     );
     // A layer written as a map is checked like any other map, at the key that is wrong.
     check(
@@ -423,7 +423,7 @@ fn containers_and_workloads_are_checked_like_the_api_server_does() {
     );
     check(
         &with("kind: Pod", "kind: Job"),
-        &["checks.yaml:39:7: spec.workloads.job.kind: expected Deployment or Pod, got \"Job\""],
+        &["checks.yaml:39:7: spec.workloads.job.kind: expected Deployment, DaemonSet, StatefulSet or Pod, got \"Job\""],
     );
     check(
         &with("      kind: Pod\n", "      kind: Pod\n      replicas: 2\n"),
@@ -491,7 +491,7 @@ fn kubelet_defaults_serialize_to_false_when_only_max_parallel_is_set() {
 fn timeline_entries_need_one_action_in_time() {
     check(
         &with("      scale: {workload: web, replicas: 5}\n", ""),
-        &["checks.yaml:42:7: spec.timeline[0]: expected exactly one action: pushTag, scale, setImage, setImagePullPolicy, addNodes or registryOutage"],
+        &["checks.yaml:42:7: spec.timeline[0]: expected exactly one action: pushTag, scale, setImage, setImagePullPolicy, addNodes, removeNodes, replaceNodes or registryOutage"],
     );
     check(
         &with(
@@ -526,11 +526,11 @@ fn timeline_entries_need_one_action_in_time() {
     );
     check(
         &with("scale: {workload: web", "scale: {workload: job"),
-        &["checks.yaml:43:15: spec.timeline[0].scale.workload: only a Deployment can be scaled"],
+        &["checks.yaml:43:15: spec.timeline[0].scale.workload: only a Deployment or a StatefulSet can be scaled (\"job\" is a Pod)"],
     );
     check(
         &with("setImage: {workload: web,", "setImage: {workload: job,"),
-        &["checks.yaml:45:18: spec.timeline[1].setImage.workload: only a Deployment's template can be updated"],
+        &["checks.yaml:45:18: spec.timeline[1].setImage.workload: only a Deployment's, DaemonSet's or StatefulSet's template can be updated (\"job\" is a Pod)"],
     );
     check(
         &with("scale: {workload: web", "scale: {workload: webb"),
@@ -563,7 +563,7 @@ fn variant_errors_say_which_variant() {
     let typo = with(SERIAL_PATCH, "      nodePools: {pool: {kubelet: {serializeImagePull: false}}}");
     check(
         &typo,
-        &["checks.yaml:50:36: spec.nodePools.pool.kubelet: unknown field \"serializeImagePull\"; did you mean \"serializeImagePulls\"? (expected one of serializeImagePulls, maxParallelImagePulls, registryPullQPS, registryBurst) (in variant \"serial\")"],
+        &["checks.yaml:50:36: spec.nodePools.pool.kubelet: unknown field \"serializeImagePull\"; did you mean \"serializeImagePulls\"? (expected one of serializeImagePulls, maxParallelImagePulls, registryPullQPS, registryBurst, cancelPullOnPodDelete) (in variant \"serial\")"],
     );
     assert!(diagnostics(&typo)[0].to_string().ends_with("(in variant \"serial\")"));
     check(
@@ -938,7 +938,7 @@ fn an_entry_of_a_named_map_needs_a_body_and_a_required_field_a_value() {
     // `job:` with nothing after it used to make the workload vanish without a word.
     check(
         &with("    job:\n      kind: Pod\n      spec: {containers: [{name: main, image: registry.example.com/team/app:v2}]}\n", "    job:\n"),
-        &["checks.yaml:38:5: spec.workloads.job: expected a map of workload fields (kind, namespace, replicas, template, spec), got nothing (null)"],
+        &["checks.yaml:38:5: spec.workloads.job: expected a map of workload fields (kind, namespace, replicas, strategy, updateStrategy, podManagementPolicy, nodePools, minReadySeconds, template, spec), got nothing (null)"],
     );
     check(
         &with("count: 2", "count:"),

@@ -39,7 +39,7 @@ impl Sim {
     /// A pod worker sync fires.
     pub(crate) fn sync_pod(&mut self, pod: PodId, generation: u32) {
         let p = &mut self.world.pods[pod.0 as usize];
-        if p.deleted || p.worker.generation != generation || p.worker.pulling.is_some() {
+        if p.deleted || p.terminating || p.worker.generation != generation || p.worker.pulling.is_some() {
             return;
         }
         p.worker.next = 0;
@@ -82,6 +82,19 @@ impl Sim {
     /// The sync is over: requeue a failed one, or mark the pod running.
     fn complete_sync(&mut self, pod: PodId) {
         let p = &self.world.pods[pod.0 as usize];
+        let becomes_running =
+            p.running_at.is_none() && p.containers.iter().all(|c| matches!(c, ContainerState::Running(_)));
+        if p.terminating {
+            // The sync of a deleted pod ran to its end (SyncPod is not cancelled): now the pod worker stops it.
+            if becomes_running {
+                self.world.pods[pod.0 as usize].running_at = Some(self.now);
+                self.emit(TraceKind::PodRunning { pod });
+            }
+            if !self.world.pods[pod.0 as usize].stopping {
+                self.stop_pod(pod);
+            }
+            return;
+        }
         if p.worker.failed {
             let name = format!("pod-worker/{}/{}", p.namespace, p.name);
             let rng =
@@ -93,9 +106,11 @@ impl Sim {
             w.generation += 1;
             let generation = w.generation;
             self.queue.push(at, Event::PodSync { pod, generation });
-        } else if p.running_at.is_none() && p.containers.iter().all(|c| matches!(c, ContainerState::Running(_))) {
-            self.world.pods[pod.0 as usize].running_at = Some(self.now);
+        } else if becomes_running {
+            let now = self.now;
+            self.change_pod(pod, |p| p.running_at = Some(now));
             self.emit(TraceKind::PodRunning { pod });
+            self.on_pod_running(pod);
         }
     }
 

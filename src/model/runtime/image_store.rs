@@ -40,6 +40,19 @@ impl ImageStore {
         }
     }
 
+    /// The image the node reports under `name` in its status (`name:tag` from its tags, `name@digest` from
+    /// its digests), matched exactly as the scheduler's ImageLocality does.
+    pub fn status_image<'a>(&self, name: &str, digest_of: impl Fn(ImageId) -> &'a str) -> Option<ImageId> {
+        match name.split_once('@') {
+            Some((repo, digest)) => self
+                .images
+                .range((repo.to_string(), ImageId(0))..=(repo.to_string(), ImageId(u32::MAX)))
+                .map(|(_, i)| *i)
+                .find(|i| digest_of(*i) == digest),
+            None => self.refs.get(name).copied(),
+        }
+    }
+
     /// Records a pulled (or preloaded) image under its name and, if given, its tag; its layers become present.
     pub fn add_image(&mut self, name: &str, tag: Option<&str>, image: ImageId, layers: &[LayerId]) {
         if let Some(tag) = tag {
