@@ -143,7 +143,13 @@ fn has_node(spec: &ClusterSpec, name: &str) -> bool {
             .timeline
             .iter()
             .filter_map(|e| match e.action {
-                model::spec::Action::AddNodes { pool, count } if pool.0 as usize == i => Some(u64::from(count)),
+                // A replaced node's successor takes the next index, as an added node does.
+                model::spec::Action::AddNodes { pool, count }
+                | model::spec::Action::ReplaceNodes { pool, count, .. }
+                    if pool.0 as usize == i =>
+                {
+                    Some(u64::from(count))
+                }
                 _ => None,
             })
             .sum();

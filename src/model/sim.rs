@@ -33,6 +33,9 @@ pub(crate) enum Event {
     PodAvailable(PodId),
     /// A terminating pod's containers have exited: it is gone.
     PodGone(PodId),
+    /// A batch of replacement nodes joined: look at the rolling node replacements again once the controllers
+    /// have reacted (queued after their syncs of the same instant).
+    NodeReplacementCheck,
 }
 
 /// What a run produced.
@@ -214,6 +217,7 @@ impl Sim {
             Event::PodReady(pod) => self.on_pod_ready(pod),
             Event::PodAvailable(pod) => self.on_pod_available(pod),
             Event::PodGone(pod) => self.on_pod_gone(pod),
+            Event::NodeReplacementCheck => self.check_replacements(),
             Event::PodSync { pod, generation } => self.sync_pod(pod, generation),
             Event::PullRejected { pull, failure } => self.finish_pull(pull, Err(failure)),
             Event::ManifestResponse { pull } => self.on_manifest_response(pull),

@@ -4,6 +4,7 @@
 
 use super::percentiles::Percentiles;
 use super::VariantRun;
+use crate::model::spec::WorkloadStrategy;
 use crate::model::trace::TraceKind;
 use crate::model::world::ContainerState;
 use serde::Serialize;
@@ -75,7 +76,7 @@ pub struct PodCounts {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct WorkloadSummary {
-    /// Desired replicas at the end.
+    /// Desired replicas at the end (a DaemonSet: the live nodes of its pools).
     pub replicas: u32,
     /// Live pods running at the end.
     pub running_pods: u64,
@@ -239,8 +240,16 @@ impl VariantSummary {
                     })
                     .collect();
                 let running_pods = wl.pods.iter().filter(|p| running(&w.pods[p.0 as usize])).count() as u64;
+                // A DaemonSet wants one pod per live node of its pools (desiredNumberScheduled).
+                let replicas = match &spec.strategy {
+                    WorkloadStrategy::DaemonSet { pools, .. } => {
+                        w.nodes.iter().filter(|n| !n.removed && (pools.is_empty() || pools.contains(&n.pool))).count()
+                            as u32
+                    }
+                    _ => wl.replicas,
+                };
                 let summary = WorkloadSummary {
-                    replicas: wl.replicas,
+                    replicas,
                     running_pods,
                     running_by_digest,
                     max_distinct_digests: wl.max_distinct,

@@ -98,5 +98,8 @@ fn gantt_node_picks_the_node_and_an_unknown_one_is_bad_input() {
         pullsim(&["run", file.to_str().unwrap(), "--quiet", "--out", dir.to_str().unwrap(), "--gantt-node", "nope-1"]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("--gantt-node \"nope-1\""), "{err}");
+    // A node that a rolling node replacement adds (6 nodes, 4 added, 6 replaced: general-10..general-15).
+    let replaced = run_to("daemonset-pool-growth", &dir, &["--variant", "replace-nodes", "--gantt-node", "general-15"]);
+    assert!(text(&replaced, "gantt-replace-nodes.svg").contains("Pulls on node general-15"));
     let _ = std::fs::remove_dir_all(dir);
 }

@@ -293,3 +293,53 @@ fn the_v1_to_latest_trap_runs_an_image_nobody_deployed_on_the_old_nodes() {
     assert_eq!(requests("always-pull-images"), 16);
     assert_eq!(requests("pin-template"), 16);
 }
+
+/// Images running in container `container` of workload 0 at the end, by image name.
+fn running_at_end(out: &RunOutput, container: &str) -> Vec<(String, u32)> {
+    out.world.workloads[0].running[container]
+        .iter()
+        .map(|(img, n)| (out.world.spec.images[img.0 as usize].name.clone(), *n))
+        .collect()
+}
+
+#[test]
+fn a_daemon_set_keeps_two_builds_after_its_pool_grows_across_a_push() {
+    let split = |v: &str| running_at_end(&run("daemonset-pool-growth", v), "shipper");
+    // The six first nodes keep 1.4, the four added after the push pull :stable = 1.5; Always changes nothing,
+    // since a DaemonSet does not recreate a healthy pod.
+    let two = vec![("agent-1-4".to_string(), 6), ("agent-1-5".to_string(), 4)];
+    assert_eq!(split("base"), two);
+    assert_eq!(split("always"), two);
+    // The pinned template names 1.4's digest on every node, including the new ones.
+    assert_eq!(split("pin-template"), vec![("agent-1-4".to_string(), 10)]);
+    // A rollout, or new nodes (the DaemonSet's pods are not drained: they go with their node), bring 1.5 everywhere.
+    assert_eq!(split("roll-to-version"), vec![("agent-1-5".to_string(), 10)]);
+    let replaced = run("daemonset-pool-growth", "replace-nodes");
+    assert_eq!(running_at_end(&replaced, "shipper"), vec![("agent-1-5".to_string(), 10)]);
+    // Six nodes replaced two at a time: each batch goes only when the previous batch's new pods run.
+    let batches: Vec<u64> = replaced
+        .trace
+        .iter()
+        .filter(|e| matches!(e.kind, TraceKind::NodeRemoved { .. }))
+        .map(|e| e.t.as_micros())
+        .collect();
+    assert_eq!(batches.len(), 6);
+    assert!(batches.chunks(2).all(|b| b[0] == b[1]), "{batches:?}");
+    assert!(batches[0] < batches[2] && batches[2] < batches[4], "{batches:?}");
+}
+
+#[test]
+fn a_tag_pushed_again_during_a_rolling_update_leaves_two_builds_unless_the_template_is_pinned() {
+    let split = |v: &str| running_at_end(&run("rolling-update-repush", v), "web");
+    let (v2, hotfix) = ("web-v2".to_string(), "web-v2-hotfix".to_string());
+    // IfNotPresent: the nodes that pulled :v2 before the push keep starting the first build.
+    assert_eq!(split("base"), vec![(v2.clone(), 8), (hotfix.clone(), 16)]);
+    // Always (by admission) and per-pod pinning: only the pods created before the push keep it.
+    assert_eq!(split("always-pull-images"), vec![(v2.clone(), 4), (hotfix.clone(), 20)]);
+    assert_eq!(split("pin-pod"), vec![(v2.clone(), 4), (hotfix.clone(), 20)]);
+    // The pinned template: one build, the first, everywhere; a rollout to the hotfix's digest ends it.
+    assert_eq!(split("pin-template"), vec![(v2, 24)]);
+    assert_eq!(split("pin-template-then-roll"), vec![(hotfix, 24)]);
+    let base = run("rolling-update-repush", "base");
+    assert_eq!(base.world.workloads[0].max_distinct, 3, "v1, v2 and the hotfix at once during the rollout");
+}

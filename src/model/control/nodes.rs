@@ -11,7 +11,7 @@ use crate::model::kubelet::backoff::Backoff;
 use crate::model::kubelet::puller::ImagePuller;
 use crate::model::kubelet::token_bucket::TokenBucket;
 use crate::model::runtime::image_store::ImageStore;
-use crate::model::sim::Sim;
+use crate::model::sim::{Event, Sim};
 use crate::model::spec::{PoolId, WorkloadKind};
 use crate::model::trace::{NodeId, PodId, TraceKind};
 use crate::model::world::{Node, NodeReplacement};
@@ -167,35 +167,40 @@ impl Sim {
         self.world.replacements = all;
     }
 
+    /// Starts the next batch when none is draining (and the previous one's pods run), or finishes the batch
+    /// whose nodes are drained: removes them and adds as many new ones.
     fn step_replacement(&mut self, r: &mut NodeReplacement) {
-        loop {
-            if r.draining.is_empty() {
-                if r.queue.is_empty() || (r.started && self.world.pending_pods > 0) {
-                    return;
-                }
-                r.started = true;
-                let batch: Vec<NodeId> = (0..r.max_unavailable).filter_map(|_| r.queue.pop_front()).collect();
-                for &node in &batch {
-                    let n = &mut self.world.nodes[node.0 as usize];
-                    if !n.cordoned && !n.removed {
-                        self.world.schedulable.remove(&(n.pods, node));
-                    }
-                    self.world.nodes[node.0 as usize].cordoned = true;
-                }
-                let evict: Vec<PodId> =
-                    batch.iter().flat_map(|&n| self.pods_on(n)).filter(|p| !self.is_daemon_pod(*p)).collect();
-                r.draining = batch;
-                self.delete_pods(&evict);
-            }
-            let drained = r.draining.iter().all(|&n| self.pods_on(n).iter().all(|&p| self.is_daemon_pod(p)));
-            if !drained {
+        if r.draining.is_empty() {
+            if r.queue.is_empty() || (r.started && self.world.pending_pods > 0) {
                 return;
             }
-            let batch = std::mem::take(&mut r.draining);
+            r.started = true;
+            let batch: Vec<NodeId> = (0..r.max_unavailable).filter_map(|_| r.queue.pop_front()).collect();
             for &node in &batch {
-                self.remove_node(node);
+                let n = &mut self.world.nodes[node.0 as usize];
+                if !n.cordoned && !n.removed {
+                    self.world.schedulable.remove(&(n.pods, node));
+                }
+                self.world.nodes[node.0 as usize].cordoned = true;
             }
-            self.add_nodes(r.pool, batch.len() as u32, true);
+            let evict: Vec<PodId> =
+                batch.iter().flat_map(|&n| self.pods_on(n)).filter(|p| !self.is_daemon_pod(*p)).collect();
+            r.draining = batch;
+            self.delete_pods(&evict);
+        }
+        let drained = r.draining.iter().all(|&n| self.pods_on(n).iter().all(|&p| self.is_daemon_pod(p)));
+        if !drained {
+            return;
+        }
+        let batch = std::mem::take(&mut r.draining);
+        for &node in &batch {
+            self.remove_node(node);
+        }
+        self.add_nodes(r.pool, batch.len() as u32, true);
+        // The next batch waits until the controllers have placed the pods the new nodes and the drain call for
+        // (their syncs are queued for this instant) and those pods run.
+        if !r.queue.is_empty() {
+            self.queue.push(self.now, Event::NodeReplacementCheck);
         }
     }
 
