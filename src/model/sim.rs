@@ -36,6 +36,8 @@ pub(crate) enum Event {
     /// A batch of replacement nodes joined: look at the rolling node replacements again once the controllers
     /// have reacted (queued after their syncs of the same instant).
     NodeReplacementCheck,
+    /// An init container's run is over: it exits successfully.
+    ContainerExited { pod: PodId, container: u32 },
 }
 
 /// What a run produced.
@@ -218,6 +220,7 @@ impl Sim {
             Event::PodAvailable(pod) => self.on_pod_available(pod),
             Event::PodGone(pod) => self.on_pod_gone(pod),
             Event::NodeReplacementCheck => self.check_replacements(),
+            Event::ContainerExited { pod, container } => self.on_init_container_exited(pod, container as usize),
             Event::PodSync { pod, generation } => self.sync_pod(pod, generation),
             Event::PullRejected { pull, failure } => self.finish_pull(pull, Err(failure)),
             Event::ManifestResponse { pull } => self.on_manifest_response(pull),

@@ -40,6 +40,8 @@ pub struct Node {
     pub pods: u32,
     /// Offset of this kubelet's 1 s sync ticker.
     pub sync_tick_phase: SimDuration,
+    /// Offset of this kubelet's 1 s generic PLEG relist, which notices an exited container.
+    pub pleg_relist_phase: SimDuration,
     /// Unschedulable (cordoned for a drain): the scheduler no longer picks it.
     pub cordoned: bool,
     /// Gone from the cluster.
@@ -66,8 +68,17 @@ pub enum WaitingReason {
 pub enum ContainerState {
     /// Not started.
     Waiting(WaitingReason),
-    /// Started with this manifest (init containers count as started and done).
+    /// Started with this manifest and not exited.
     Running(ImageId),
+    /// An init container that ran with this manifest and exited successfully.
+    Exited(ImageId),
+}
+
+impl ContainerState {
+    /// Started, whether still running or (an init container) exited successfully.
+    pub fn started(&self) -> bool {
+        matches!(self, ContainerState::Running(_) | ContainerState::Exited(_))
+    }
 }
 
 /// The pod worker's progress through one sync (pkg/kubelet/pod_workers.go + SyncPod).

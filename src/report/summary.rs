@@ -197,8 +197,7 @@ impl VariantSummary {
                 _ => {}
             }
         }
-        let running =
-            |p: &crate::model::world::Pod| p.containers.iter().all(|c| matches!(c, ContainerState::Running(_)));
+        let running = |p: &crate::model::world::Pod| p.containers.iter().all(ContainerState::started);
         for p in w.pods.iter().filter(|p| !p.deleted) {
             if running(p) {
                 pods.running_at_end += 1;

@@ -453,7 +453,7 @@ pub(crate) struct RawPodSpec {
 #[serde(
     deny_unknown_fields,
     rename_all = "camelCase",
-    expecting = "a map with name, image and optional imagePullPolicy, readinessDelay and terminationDelay"
+    expecting = "a map with name, image and optional imagePullPolicy, readinessDelay, terminationDelay and runDuration"
 )]
 pub(crate) struct RawContainer {
     pub(crate) name: String,
@@ -466,6 +466,9 @@ pub(crate) struct RawContainer {
     /// How long it takes to exit after SIGTERM.
     #[serde(default)]
     pub(crate) termination_delay: Option<Quantity>,
+    /// Init container: how long it runs before exiting successfully.
+    #[serde(default)]
+    pub(crate) run_duration: Option<Quantity>,
 }
 
 /// A timeline entry: `at` and exactly one action.

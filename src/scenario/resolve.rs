@@ -651,6 +651,15 @@ fn resolve_pod_spec(p: &mut Problems, path: &FieldPath, s: &RawPodSpec) -> PodTe
                 if let Some(q) = &c.termination_delay {
                     spec.termination_delay = delay(p, &cpath.key("terminationDelay"), q);
                 }
+                if let Some(q) = &c.run_duration {
+                    if key == "containers" {
+                        p.add(
+                            &cpath.key("runDuration"),
+                            "an app container runs until its pod is deleted: runDuration belongs to initContainers",
+                        );
+                    }
+                    spec.run_duration = delay(p, &cpath.key("runDuration"), q);
+                }
                 spec
             })
             .collect()
@@ -753,7 +762,7 @@ fn known_pool(p: &mut Problems, path: &FieldPath, name: &str, ids: &BTreeMap<Str
 /// Most seconds in an int32 seconds field of the API (minReadySeconds, terminationGracePeriodSeconds).
 const MAX_SECONDS: u64 = i32::MAX as u64;
 
-/// A container's delay (readinessDelay, terminationDelay): a duration, zero allowed.
+/// A container's delay (readinessDelay, terminationDelay, runDuration): a duration, zero allowed.
 fn delay(p: &mut Problems, path: &FieldPath, q: &Quantity) -> SimDuration {
     match parse_duration_us(&q.0) {
         Ok(v) if v > MAX_SECONDS * 1_000_000 => {

@@ -301,7 +301,8 @@ impl Facts {
             | TraceKind::ImagePresent { pod, .. }
             | TraceKind::ImageNeverPull { pod, .. }
             | TraceKind::InvalidImageName { pod, .. }
-            | TraceKind::ContainerStarted { pod, .. } => Some(pod.0),
+            | TraceKind::ContainerStarted { pod, .. }
+            | TraceKind::ContainerExited { pod, .. } => Some(pod.0),
             TraceKind::PullQueued { pull }
             | TraceKind::PullStarted { pull }
             | TraceKind::PullCompleted { pull, .. }
@@ -1582,10 +1583,23 @@ fn failed_syncs_are_retried_after_10_to_16s(c: &Ctx<'_>) -> Result<(), String> {
         pulling: Option<u32>,
         running: bool,
         deleted: bool,
+        /// An init container runs and exits at this time.
+        init_exits: Option<u64>,
+        /// An init container exited at this time: the PLEG relist syncs the pod within 1 s.
+        relist_after: Option<u64>,
+        terminating: bool,
     }
     let mut pods = vec![P::default(); c.f.pod_node.len()];
     for e in &c.out.trace {
         let t = e.t.as_micros();
+        if let TraceKind::PodTerminating { pod } = e.kind {
+            // Its running init container is killed with the pod: no exit, no next sync.
+            let s = &mut pods[pod.0 as usize];
+            s.init_exits = None;
+            s.relist_after = None;
+            s.terminating = true;
+            continue;
+        }
         let Some(pod) = c.f.pod_of(&e.kind) else { continue };
         let s = &mut pods[pod as usize];
         match &e.kind {
@@ -1613,7 +1627,28 @@ fn failed_syncs_are_retried_after_10_to_16s(c: &Ctx<'_>) -> Result<(), String> {
             ensure!(Some(t) == s.bound, "{} bound at {:?} first synced at {}", c.pod(pod), s.bound.map(secs), secs(t));
             s.first_sync_due = false;
         }
-        if let (Some(last), None) = (s.last, s.pulling) {
+        if let Some(due) = s.init_exits.take() {
+            ensure!(
+                matches!(e.kind, TraceKind::ContainerExited { .. }) && t == due,
+                "{}: an init container runs until {}, yet at {} its worker did {}",
+                c.pod(pod),
+                secs(due),
+                secs(t),
+                kind_name(&e.kind)
+            );
+            s.relist_after = Some(t);
+            s.last = Some(t);
+            continue;
+        }
+        if let Some(exit) = s.relist_after.take() {
+            ensure!(
+                t - exit < S,
+                "{}: an init container exited at {} and the next sync step came at {} (the PLEG relists every 1 s)",
+                c.pod(pod),
+                secs(exit),
+                secs(t)
+            );
+        } else if let (Some(last), None) = (s.last, s.pulling) {
             let gap = t - last;
             ensure!(
                 gap == 0 || (REQUEUE_MIN..REQUEUE_MAX_EXCLUSIVE).contains(&gap),
@@ -1629,11 +1664,30 @@ fn failed_syncs_are_retried_after_10_to_16s(c: &Ctx<'_>) -> Result<(), String> {
             TraceKind::PullQueued { pull } => s.pulling = Some(pull.0),
             _ if is_end => s.pulling = None,
             TraceKind::PodRunning { .. } => s.running = true,
+            TraceKind::ContainerStarted { container, .. } => {
+                let spec = c.out.world.template(PodId(pod)).container(*container as usize);
+                if !s.terminating && c.out.world.template(PodId(pod)).is_init(*container as usize) {
+                    s.init_exits = Some(t + spec.run_duration.as_micros());
+                }
+            }
             _ => {}
         }
     }
     for (pod, s) in pods.iter().enumerate() {
-        if s.deleted || s.running || s.bound.is_none() || s.pulling.is_some() {
+        if s.deleted || s.terminating || s.running || s.bound.is_none() || s.pulling.is_some() {
+            continue;
+        }
+        if let Some(due) = s.init_exits {
+            ensure!(due >= c.f.end, "{}: an init container due to exit at {} never did", c.pod(pod as u32), secs(due));
+            continue;
+        }
+        if let Some(exit) = s.relist_after {
+            ensure!(
+                c.f.end - exit < S,
+                "{}: an init container exited at {} and no sync followed",
+                c.pod(pod as u32),
+                secs(exit)
+            );
             continue;
         }
         ensure!(!s.first_sync_due, "{} was bound at {:?} and never synced", c.pod(pod as u32), s.bound.map(secs));

@@ -253,3 +253,63 @@ fn event_messages_name_the_image_as_written() {
     assert!(text.contains(r#"Successfully pulled image \"r.example.com/app\" in"#), "{text}");
     assert!(!text.contains("app:latest\\\""), "{text}");
 }
+
+/// Init containers run one per sync (kuberuntime computeInitContainerActions): each starts in its own sync,
+/// runs its `runDuration`, and the next sync comes when the generic PLEG's 1 s relist notices the exit; init
+/// images are pulled just before each one starts, and the app container starts only after the last init
+/// container exited.
+#[test]
+fn init_containers_run_one_per_sync_and_the_next_waits_for_the_relist() {
+    let yaml = format!(
+        "{HEAD}  duration: 2m
+  layers: {{a: 100MB, b: 100MB}}
+  images: {{one: {{layers: [a]}}, two: {{layers: [b]}}}}
+  registries:
+    r.example.com: {{repositories: {{first: {{tags: {{v1: one}}}}, second: {{tags: {{v1: two}}}}}}}}
+  nodePools: {{p: {{count: 1, bandwidth: 1Gbps, preloaded: [r.example.com/first:v1]}}}}
+  workloads:
+    job:
+      kind: Pod
+      spec:
+        initContainers:
+          - {{name: migrate, image: r.example.com/first:v1, runDuration: 5s}}
+          - {{name: seed, image: r.example.com/second:v1, runDuration: 2500ms}}
+        containers:
+          - {{name: app, image: r.example.com/first:v1}}
+"
+    );
+    let out = run_yaml(&yaml);
+    let steps: Vec<(String, u64)> = out
+        .trace
+        .iter()
+        .filter_map(|e| {
+            let name = pullsim::report::events::kind_name(&e.kind);
+            matches!(name, "container_started" | "container_exited" | "pull_queued" | "pull_completed" | "pod_running")
+                .then(|| (name.to_string(), e.t.as_micros()))
+        })
+        .collect();
+    let names: Vec<&str> = steps.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "container_started",
+            "container_exited",
+            "pull_queued",
+            "pull_completed",
+            "container_started",
+            "container_exited",
+            "container_started",
+            "pod_running"
+        ],
+        "{steps:?}"
+    );
+    let t: Vec<u64> = steps.iter().map(|(_, t)| *t).collect();
+    assert_eq!(t[1] - t[0], 5_000_000, "migrate runs its 5 s");
+    assert!(t[2] >= t[1] && t[2] - t[1] < 1_000_000, "the relist notices the exit within 1 s: {steps:?}");
+    assert_eq!(t[4], t[3], "seed starts when its pull completes");
+    assert_eq!(t[5] - t[4], 2_500_000, "seed runs its 2.5 s");
+    assert!(t[6] >= t[5] && t[6] - t[5] < 1_000_000, "the app starts in the sync after the relist: {steps:?}");
+    // Both relists are on the node's 1 s relist grid.
+    assert_eq!((t[6] - t[2]) % 1_000_000, 0, "{steps:?}");
+    assert_eq!(t[7], t[6]);
+}

@@ -214,7 +214,7 @@ fn unknown_keys_are_errors_at_every_depth() {
     );
     check(
         &with("imagePullPolicy: IfNotPresent", "imagePullPolicyy: IfNotPresent"),
-        &["checks.yaml:37:15: spec.workloads.web.template.spec.containers[0]: unknown field \"imagePullPolicyy\"; did you mean \"imagePullPolicy\"? (expected one of name, image, imagePullPolicy, readinessDelay, terminationDelay)"],
+        &["checks.yaml:37:15: spec.workloads.web.template.spec.containers[0]: unknown field \"imagePullPolicyy\"; did you mean \"imagePullPolicy\"? (expected one of name, image, imagePullPolicy, readinessDelay, terminationDelay, runDuration)"],
     );
     check(
         &with("        serializeImagePulls: false\n", "        serializeImagePull: false\n"),

@@ -40,8 +40,10 @@ impl Sim {
             }
             let name = format!("{}-{}", spec.name, index);
             let phase = rand::Rng::random_range(&mut self.rng.stream(&format!("kubelet/{name}")), 0..1_000_000);
+            let relist = rand::Rng::random_range(&mut self.rng.stream(&format!("pleg/{name}")), 0..1_000_000);
             let node = Node {
                 sync_tick_phase: crate::engine::SimDuration::from_micros(phase),
+                pleg_relist_phase: crate::engine::SimDuration::from_micros(relist),
                 name,
                 pool,
                 nic: self.world.network.add_link(spec.bandwidth_bps),

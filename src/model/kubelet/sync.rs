@@ -4,7 +4,9 @@
 //! invalid name -> InvalidImageName; policy says no pull -> present or ErrImageNeverPull; backoff window open
 //! -> ImagePullBackOff; else a pull through the node's puller, whose failure opens the backoff (`Next`) and whose
 //! success runs `GC`. A failed init container ends the sync; a failed app container does not stop the others
-//! (kuberuntime SyncPod). A failed sync is requeued by the pod worker.
+//! (kuberuntime SyncPod). A failed sync is requeued by the pod worker. One init container starts per sync
+//! (kuberuntime computeInitContainerActions): the sync ends there, and the next comes from the PLEG relist that
+//! notices its exit; app containers start in the sync after the last init container exited.
 
 use crate::engine::SimTime;
 use crate::model::image_ref::{ImageRef, PullPolicy};
@@ -55,14 +57,20 @@ impl Sim {
             if i >= len {
                 break;
             }
-            if matches!(self.world.pods[pod.0 as usize].containers[i], ContainerState::Running(_)) {
-                self.world.pods[pod.0 as usize].worker.next += 1;
-                continue;
+            match self.world.pods[pod.0 as usize].containers[i] {
+                // An init container still running: computePodActions waits for it to exit.
+                ContainerState::Running(_) if self.world.template(pod).is_init(i) => break,
+                ContainerState::Running(_) | ContainerState::Exited(_) => {
+                    self.world.pods[pod.0 as usize].worker.next += 1;
+                    continue;
+                }
+                ContainerState::Waiting(_) => {}
             }
             match self.ensure_image_exists(pod, i) {
                 Ensure::Ready(image) => {
-                    self.record_container_started(pod, i, image);
-                    self.world.pods[pod.0 as usize].worker.next += 1;
+                    if !self.start_container(pod, i, image) {
+                        break;
+                    }
                 }
                 Ensure::Pulling => return,
                 Ensure::Failed => {
@@ -82,8 +90,7 @@ impl Sim {
     /// The sync is over: requeue a failed one, or mark the pod running.
     fn complete_sync(&mut self, pod: PodId) {
         let p = &self.world.pods[pod.0 as usize];
-        let becomes_running =
-            p.running_at.is_none() && p.containers.iter().all(|c| matches!(c, ContainerState::Running(_)));
+        let becomes_running = p.running_at.is_none() && p.containers.iter().all(ContainerState::started);
         if p.terminating {
             // The sync of a deleted pod ran to its end (SyncPod is not cancelled): now the pod worker stops it.
             if becomes_running {
@@ -112,6 +119,39 @@ impl Sim {
             self.emit(TraceKind::PodRunning { pod });
             self.on_pod_running(pod);
         }
+    }
+
+    /// Starts container `i` with `image`; returns whether the sync goes on to the next container. An init
+    /// container ends the sync (computeInitContainerActions starts one per sync): it exits after its
+    /// `runDuration`, and the sync that starts the next comes when the PLEG relist notices the exit.
+    fn start_container(&mut self, pod: PodId, i: usize, image: ImageId) -> bool {
+        self.record_container_started(pod, i, image);
+        let template = self.world.template(pod);
+        if template.is_init(i) {
+            let at = self.now + template.container(i).run_duration;
+            self.queue.push(at, Event::ContainerExited { pod, container: i as u32 });
+            return false;
+        }
+        self.world.pods[pod.0 as usize].worker.next += 1;
+        true
+    }
+
+    /// An init container exits successfully; the generic PLEG's next relist (every 1 s) notices it and the pod
+    /// worker syncs the pod at once (pkg/kubelet/kubelet.go `genericPlegRelistPeriod`).
+    pub(crate) fn on_init_container_exited(&mut self, pod: PodId, i: usize) {
+        let p = &mut self.world.pods[pod.0 as usize];
+        // A terminating pod's containers are being stopped: the kill decides when it is gone.
+        let ContainerState::Running(image) = p.containers[i] else { return };
+        if p.deleted || p.terminating {
+            return;
+        }
+        p.containers[i] = ContainerState::Exited(image);
+        p.worker.generation += 1;
+        let generation = p.worker.generation;
+        let node = p.node.map_or(0, |n| n.0 as usize);
+        self.emit(TraceKind::ContainerExited { pod, container: i as u32 });
+        let at = pod_worker::next_tick(self.now, self.world.nodes[node].pleg_relist_phase);
+        self.queue.push(at, Event::PodSync { pod, generation });
     }
 
     fn set_waiting(&mut self, pod: PodId, i: usize, reason: WaitingReason) {
@@ -225,8 +265,10 @@ impl Sim {
         match result {
             Ok(image) => {
                 self.world.nodes[node.0 as usize].backoff.gc(self.now);
-                self.record_container_started(pod, i, image);
-                self.world.pods[pod.0 as usize].worker.next += 1;
+                if !self.start_container(pod, i, image) {
+                    self.complete_sync(pod);
+                    return;
+                }
             }
             Err(_) => {
                 let key = (pod, self.world.pulls[pull.0 as usize].image.clone());
