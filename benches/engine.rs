@@ -51,6 +51,8 @@ fn scenarios(c: &mut Criterion) {
     scenario(c, "benches/scenarios/fleet-10k-pods.yaml", 20);
     scenario(c, "benches/scenarios/fleet-node-bound.yaml", 20);
     scenario(c, "benches/scenarios/fleet.yaml", 10);
+    scenario(c, "benches/scenarios/fleet-rollout-10k.yaml", 20);
+    scenario(c, "benches/scenarios/fleet-rollout.yaml", 10);
 }
 
 criterion_group!(benches, event_queue, scenarios);

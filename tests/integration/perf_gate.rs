@@ -24,7 +24,7 @@ fn measure(file: &str) -> Value {
 fn perf_gate_work_counts_stay_within_ten_percent_of_the_baseline() {
     let path = repo_path("benches/baseline-work.json");
     let mut now = serde_json::Map::new();
-    for name in ["cluster-100", "fleet-10k-pods", "fleet-node-bound"] {
+    for name in ["cluster-100", "fleet-10k-pods", "fleet-node-bound", "fleet-rollout-10k"] {
         now.insert(name.to_string(), measure(&format!("benches/scenarios/{name}.yaml")));
     }
     if std::env::var_os("PULLSIM_UPDATE_BASELINE").is_some() {
