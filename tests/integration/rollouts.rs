@@ -314,3 +314,62 @@ fn the_controller_fields_read_from_yaml_as_apps_v1_defaults_them() {
     let db = spec.workloads.iter().position(|w| w.name == "db").unwrap();
     assert_eq!(out.world.pods.iter().filter(|p| p.workload.0 as usize == db && !p.deleted).count(), 4);
 }
+
+/// Regression (found by the random-scenario invariants, seed 0x5eed00b9): with maxSurge, a node keeps at most
+/// the oldest pod of the current revision and the oldest of an older one, and an old pod that is not Ready
+/// goes as soon as a new one is there (daemon_controller.go `podsShouldBeOnNode`). Before the fix, two template
+/// changes while the pods could not start left three live pods on each node, one per revision.
+#[test]
+fn a_surging_daemon_set_keeps_at_most_two_pods_on_a_node() {
+    let yaml = format!(
+        "{HEAD}  duration: 30s
+  layers: {{l0: 0}}
+  images: {{img0: {{layers: [l0]}}}}
+  registries:
+    r0.example.com: {{repositories: {{app: {{tags: {{}}}}}}}}
+  nodePools: {{p0: {{count: 2}}}}
+  workloads:
+    ds0:
+      kind: DaemonSet
+      updateStrategy: {{type: RollingUpdate, rollingUpdate: {{maxSurge: 1}}}}
+      template: {{spec: {{containers: [{{name: c0, image: \"r0.example.com/app:1.10\"}}]}}}}
+  timeline:
+    - {{at: 0ms, setImage: {{workload: ds0, container: c0, image: \"r0.example.com/app:v1\"}}}}
+    - {{at: 0ms, setImage: {{workload: ds0, container: c0, image: \"r0.example.com/app:v2\"}}}}
+"
+    );
+    let out = run_yaml_with(&yaml, |_| {});
+    let mut active: BTreeMap<u32, BTreeSet<u32>> = BTreeMap::new();
+    for (i, e) in out.trace.iter().enumerate() {
+        match e.kind {
+            TraceKind::PodScheduled { pod, node } => {
+                active.entry(node.0).or_default().insert(pod.0);
+            }
+            TraceKind::PodTerminating { pod } | TraceKind::PodDeleted { pod } => {
+                for pods in active.values_mut() {
+                    pods.remove(&pod.0);
+                }
+            }
+            _ => {}
+        }
+        if out.trace.get(i + 1).is_none_or(|n| n.t != e.t) {
+            assert!(active.values().all(|p| p.len() <= 2), "at {:?}: {active:?}", e.t);
+        }
+    }
+    // Each node ends with the one pod of the last revision (none can start: the tag does not exist).
+    let live: Vec<u32> = out.world.workloads[0].pods.iter().map(|p| out.world.pods[p.0 as usize].revision).collect();
+    assert_eq!(live, [2, 2]);
+}
+
+/// Regression (found by the random-scenario invariants, seed 0x5eed0164): a node that a `removeNodes` takes
+/// while a `replaceNodes` drains it is not replaced when the batch ends, so the pool keeps the size the
+/// timeline gives it (2 - 1). Before the fix the drained batch added a node for each node it had queued.
+#[test]
+fn a_replacement_does_not_replace_a_node_removed_during_its_drain() {
+    let extra = "    - {at: 1s, replaceNodes: {pool: p, count: 2, maxUnavailable: 2}}\n    - {at: 2s, removeNodes: {pool: p, count: 1}}\n";
+    let out = run_yaml_with(&rollout_yaml(2, 2, extra), |s| {
+        s.workloads[0].template.containers[0].termination_delay = SimDuration::from_secs(20);
+    });
+    let live = out.world.nodes.iter().filter(|n| !n.removed).count();
+    assert_eq!(live, 1, "{:?}", out.world.nodes.iter().map(|n| (&n.name, n.removed)).collect::<Vec<_>>());
+}

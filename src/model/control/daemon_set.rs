@@ -3,7 +3,9 @@
 //! (a terminating pod still counts, so its replacement waits until it is gone), bound to that node directly.
 //! RollingUpdate with maxSurge 0 deletes every unavailable old pod and up to `maxUnavailable − unavailable`
 //! available ones per sync; with maxSurge > 0 it starts a new pod beside an old one (at once where the old is
-//! unavailable, else up to maxSurge nodes at a time) and deletes the old pod when the new one is available.
+//! unavailable, else up to maxSurge nodes at a time) and deletes the old pod when the new one is available,
+//! or at once if the old one is not Ready; a node never keeps more than the oldest pod of the current
+//! revision and the oldest of an older one (`podsShouldBeOnNode`'s surge rule).
 //! Both counts round up; both 0 means maxUnavailable 1. Candidates are taken in node order (the controller
 //! walks a Go map, whose order is random). OnDelete replaces a pod only when it is deleted.
 
@@ -83,6 +85,25 @@ impl Sim {
                 delete.extend(allowed);
                 delete.extend(&candidates[..remaining]);
             } else {
+                // manage (podsShouldBeOnNode with a surge): of the pods not terminating on a node, only the
+                // oldest of the current revision and the oldest of another are kept, and the old one goes as
+                // soon as it is not Ready or the new one is available. The rolling update waits for those
+                // deletions (the controller's expectations) before it surges further.
+                let ready = |p: PodId| self.world.pods[p.0 as usize].ready_at.is_some();
+                let mut excess = Vec::new();
+                for (_, new, old) in &split {
+                    excess.extend(new.iter().skip(1).copied());
+                    excess.extend(old.iter().skip(1).copied());
+                    if let (Some(&n), Some(&o)) = (new.first(), old.first()) {
+                        if !ready(o) || available(n) {
+                            excess.push(o);
+                        }
+                    }
+                }
+                if !excess.is_empty() {
+                    self.delete_pods(&excess);
+                    return self.daemon_set_rollout_done(workload, &nodes);
+                }
                 let mut surging =
                     split.iter().filter(|(_, n, o)| !o.is_empty() && n.iter().any(|&p| !available(p))).count() as u32;
                 let mut create = Vec::new();
@@ -97,13 +118,22 @@ impl Sim {
                         _ => {}
                     }
                 }
+                // The new pods are informer events: the next sync at this instant applies the surge rule to them.
+                if !create.is_empty() {
+                    self.request_sync(workload);
+                }
                 for node in create {
                     self.create_pod(workload, cur, None, Some(node));
                 }
             }
         }
         self.delete_pods(&delete);
-        // Complete: every selected node runs one available pod of the current revision and nothing else.
+        self.daemon_set_rollout_done(workload, &nodes);
+    }
+
+    /// Complete: every selected node runs one available pod of the current revision and nothing else.
+    fn daemon_set_rollout_done(&mut self, workload: WorkloadId, nodes: &[NodeId]) {
+        let cur = self.world.workloads[workload.0 as usize].current;
         let w = &self.world.workloads[workload.0 as usize];
         if let Some(revision) = w.rolling_out {
             let done = nodes.len() as u32 == w.pods.len() as u32

@@ -195,10 +195,16 @@ impl Sim {
             return;
         }
         let batch = std::mem::take(&mut r.draining);
+        // A node that left meanwhile (removeNodes, or another replacement) is not replaced: the upgrade swaps
+        // each node it removes for a new one and leaves the pool's size as it is.
+        let mut removed = 0;
         for &node in &batch {
-            self.remove_node(node);
+            if !self.world.nodes[node.0 as usize].removed {
+                self.remove_node(node);
+                removed += 1;
+            }
         }
-        self.add_nodes(r.pool, batch.len() as u32, true);
+        self.add_nodes(r.pool, removed, true);
         // The next batch waits until the controllers have placed the pods the new nodes and the drain call for
         // (their syncs are queued for this instant) and those pods run.
         if !r.queue.is_empty() {
