@@ -175,6 +175,12 @@ pub enum TraceKind {
         /// Node.
         node: NodeId,
     },
+    /// A node was cordoned (marked unschedulable) for a drain by replaceNodes: the scheduler no longer picks
+    /// it; DaemonSet pods stay and may still be placed on it.
+    NodeCordoned {
+        /// Node.
+        node: NodeId,
+    },
     /// A node left the cluster (removeNodes, or replaced by replaceNodes).
     NodeRemoved {
         /// Node.
@@ -187,7 +193,8 @@ pub enum TraceKind {
         /// Revision (0 is the template the workload was created with).
         revision: u32,
     },
-    /// Every desired pod of the workload is of `revision` and available, and no older pod remains.
+    /// Every desired pod of the workload is of `revision` and available, and no older pod is active (a
+    /// Deployment's old pods may still be terminating: DeploymentComplete counts active pods only).
     RolloutCompleted {
         /// Workload.
         workload: WorkloadId,

@@ -22,6 +22,7 @@ pub fn kind_name(kind: &TraceKind) -> &'static str {
         TraceKind::PodTerminating { .. } => "pod_terminating",
         TraceKind::PodReady { .. } => "pod_ready",
         TraceKind::NodeRemoved { .. } => "node_removed",
+        TraceKind::NodeCordoned { .. } => "node_cordoned",
         TraceKind::RolloutStarted { .. } => "rollout_started",
         TraceKind::RolloutCompleted { .. } => "rollout_completed",
         TraceKind::ContainerExited { .. } => "container_exited",
@@ -218,7 +219,9 @@ pub fn write_jsonl(out: &mut impl Write, variant: &str, run: &RunOutput) -> std:
                 m.insert("tag".into(), tag.clone().into());
                 names.digest(&mut m, *image);
             }
-            TraceKind::NodeAdded { node } | TraceKind::NodeRemoved { node } => names.node(&mut m, *node),
+            TraceKind::NodeAdded { node } | TraceKind::NodeCordoned { node } | TraceKind::NodeRemoved { node } => {
+                names.node(&mut m, *node)
+            }
             TraceKind::RegistryDown { registry, until } => {
                 m.insert("registry".into(), w.registries[registry.0 as usize].host.clone().into());
                 m.insert("until_ms".into(), json!(until.as_millis_f64()));

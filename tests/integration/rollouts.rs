@@ -373,3 +373,51 @@ fn a_replacement_does_not_replace_a_node_removed_during_its_drain() {
     let live = out.world.nodes.iter().filter(|n| !n.removed).count();
     assert_eq!(live, 1, "{:?}", out.world.nodes.iter().map(|n| (&n.name, n.removed)).collect::<Vec<_>>());
 }
+
+/// Regression (found by the random-scenario invariants, seed 0x5eed0036): when a node leaves, the pulls its
+/// serial puller still queued end cancelled without a request. Before the fix each cancellation freed the
+/// puller, which started the next queued pull on the removed node: it took a QPS token (and sent its manifest
+/// request when the pull was not yet marked cancelled), and one that found no token failed with "pull QPS
+/// exceeded" after the node was gone. Pod `a` queues its pull last (after its init container), so the
+/// cancellations come in an order that starts queued pulls.
+#[test]
+fn the_pulls_queued_on_a_removed_node_end_cancelled_without_a_request() {
+    let yaml = format!(
+        "{HEAD}  duration: 1m
+  layers: {{i: 1MiB, a: 40MiB, b: 40MiB, c: 40MiB}}
+  images: {{i: {{layers: [i]}}, a: {{layers: [a]}}, b: {{layers: [b]}}, c: {{layers: [c]}}}}
+  registries:
+    r.example.com: {{repositories: {{i: {{tags: {{v1: i}}}}, a: {{tags: {{v1: a}}}}, b: {{tags: {{v1: b}}}}, c: {{tags: {{v1: c}}}}}}}}
+  nodePools:
+    p:
+      count: 1
+      bandwidth: 100Mbps
+      preloaded: [r.example.com/i:v1]
+      kubelet: {{serializeImagePulls: true, registryPullQPS: 1, registryBurst: 1}}
+  workloads:
+    a:
+      kind: Pod
+      spec:
+        initContainers: [{{name: i, image: r.example.com/i:v1, runDuration: 200ms}}]
+        containers: [{{name: c, image: r.example.com/a:v1}}]
+    b: {{kind: Pod, spec: {{containers: [{{name: c, image: r.example.com/b:v1}}]}}}}
+    c: {{kind: Pod, spec: {{containers: [{{name: c, image: r.example.com/c:v1}}]}}}}
+  timeline:
+    - {{at: 2s, removeNodes: {{pool: p, count: 1}}}}
+"
+    );
+    let out = run_yaml_with(&yaml, |_| {});
+    let ends: Vec<&str> = out
+        .trace
+        .iter()
+        .filter_map(|e| match e.kind {
+            TraceKind::PullCompleted { .. } => Some("completed"),
+            TraceKind::PullFailed { .. } => Some("failed"),
+            TraceKind::PullCancelled { .. } => Some("cancelled"),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(ends, ["cancelled"; 3]);
+    // Only the pull that was running when the node left reached the registry.
+    assert_eq!(out.world.registries[0].stats.manifest_requests, 1);
+}

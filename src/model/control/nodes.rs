@@ -116,6 +116,8 @@ impl Sim {
             self.world.schedulable.remove(&(n.pods, node));
         }
         n.removed = true;
+        // The node leaves first, then its pods go with it (the pod garbage collector's orphan deletion).
+        self.emit(TraceKind::NodeRemoved { node });
         let pods = self.pods_on(node);
         let mut pulls = Vec::new();
         for &pod in &pods {
@@ -130,7 +132,6 @@ impl Sim {
         for pull in pulls {
             self.cancel_pull(pull);
         }
-        self.emit(TraceKind::NodeRemoved { node });
         self.sync_daemon_sets();
     }
 
@@ -180,10 +181,12 @@ impl Sim {
             let batch: Vec<NodeId> = (0..r.max_unavailable).filter_map(|_| r.queue.pop_front()).collect();
             for &node in &batch {
                 let n = &mut self.world.nodes[node.0 as usize];
-                if !n.cordoned && !n.removed {
+                let newly = !n.cordoned && !n.removed;
+                n.cordoned = true;
+                if newly {
                     self.world.schedulable.remove(&(n.pods, node));
+                    self.emit(TraceKind::NodeCordoned { node });
                 }
-                self.world.nodes[node.0 as usize].cordoned = true;
             }
             let evict: Vec<PodId> =
                 batch.iter().flat_map(|&n| self.pods_on(n)).filter(|p| !self.is_daemon_pod(*p)).collect();

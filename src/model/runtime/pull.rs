@@ -30,6 +30,11 @@ impl Sim {
         self.emit(TraceKind::PullStarted { pull });
         let p = &self.world.pulls[pull.0 as usize];
         let node = &mut self.world.nodes[p.node.0 as usize];
+        if node.removed {
+            // The node is gone with its kubelet: what its puller still held ends without a request.
+            self.queue.push(self.now, Event::PullRejected { pull, failure: PullFailure::Cancelled });
+            return;
+        }
         if let Some(limiter) = node.limiter.as_mut() {
             if !limiter.try_accept(self.now) {
                 self.queue.push(self.now, Event::PullRejected { pull, failure: PullFailure::QpsExceeded });
