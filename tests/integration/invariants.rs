@@ -19,7 +19,10 @@ use crate::scenario_gen::{self, GenScenario, Knobs};
 use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::{Config, TestCaseError, TestError};
 use pullsim::model::image_ref::{ImageRef, PullPolicy};
-use pullsim::model::spec::{Action, ClusterSpec, DeploymentStrategy, PinDigests, WorkloadKind, WorkloadStrategy};
+use pullsim::model::spec::{
+    Action, ClusterSpec, DaemonSetUpdate, DeploymentStrategy, PinDigests, PodManagementPolicy, StatefulSetUpdate,
+    WorkloadKind, WorkloadStrategy,
+};
 use pullsim::model::trace::{LayerRecord, LayerStep, PodId, PullFailure, TraceEvent, TraceKind};
 use pullsim::model::{self, RunOutput};
 use pullsim::report::events::kind_name;
@@ -52,6 +55,7 @@ type Check = fn(&Ctx<'_>) -> Result<(), String>;
 pub const INVARIANTS: &[(&str, Check)] = &[
     ("time_never_goes_backwards", time_never_goes_backwards),
     ("timeline_is_applied_as_written", timeline_is_applied_as_written),
+    ("nodes_join_and_leave_as_the_timeline_says", nodes_join_and_leave_as_the_timeline_says),
     ("registry_bytes_equal_node_bytes", registry_bytes_equal_node_bytes),
     ("no_layer_fetched_twice_or_while_present", no_layer_fetched_twice_or_while_present),
     ("links_never_exceed_their_capacity", links_never_exceed_their_capacity),
@@ -67,6 +71,7 @@ pub const INVARIANTS: &[(&str, Check)] = &[
     ("failed_syncs_are_retried_after_10_to_16s", failed_syncs_are_retried_after_10_to_16s),
     ("scheduler_binds_to_the_least_loaded_node", scheduler_binds_to_the_least_loaded_node),
     ("workloads_follow_their_desired_state", workloads_follow_their_desired_state),
+    ("controllers_keep_their_strategy", controllers_keep_their_strategy),
 ];
 
 macro_rules! ensure {
@@ -135,8 +140,12 @@ pub struct PullFacts {
 
 /// Facts shared by the invariants, derived from the trace and the spec.
 pub struct Facts {
-    /// Pool of each node (initial nodes pool by pool, then `addNodes` in timeline order).
+    /// Pool of each node, by node id (nodes_join_and_leave_as_the_timeline_says checks them against the spec).
     pub node_pool: Vec<usize>,
+    /// Trace index of each node's `node_added` (0 for the nodes the run starts with).
+    pub node_added: Vec<usize>,
+    /// Trace index of each node's `node_removed`, if it left.
+    pub node_removed: Vec<Option<usize>>,
     /// Node of each pod (`pod_scheduled`).
     pub pod_node: Vec<Option<usize>>,
     /// Every pull.
@@ -153,9 +162,15 @@ pub struct Facts {
 
 impl Facts {
     fn new(spec: &ClusterSpec, out: &RunOutput) -> Facts {
-        let mut node_pool = Vec::new();
-        for (p, pool) in spec.node_pools.iter().enumerate() {
-            node_pool.extend(std::iter::repeat_n(p, pool.count as usize));
+        let node_pool: Vec<usize> = out.world.nodes.iter().map(|n| n.pool.0 as usize).collect();
+        let mut node_added = vec![0; node_pool.len()];
+        let mut node_removed = vec![None; node_pool.len()];
+        for (i, e) in out.trace.iter().enumerate() {
+            match e.kind {
+                TraceKind::NodeAdded { node } => node_added[node.0 as usize] = i,
+                TraceKind::NodeRemoved { node } => node_removed[node.0 as usize] = Some(i),
+                _ => {}
+            }
         }
         let mut tags: BTreeMap<(usize, String, String), Vec<(u64, u32)>> = BTreeMap::new();
         let mut manifests: BTreeMap<(usize, String), Vec<(u64, u32)>> = BTreeMap::new();
@@ -172,9 +187,6 @@ impl Facts {
         for e in &spec.timeline {
             let at = e.at.as_micros();
             match &e.action {
-                Action::AddNodes { pool, count } => {
-                    node_pool.extend(std::iter::repeat_n(pool.0 as usize, *count as usize))
-                }
                 Action::PushTag { registry, repository, tag, image } => {
                     let r = registry.0 as usize;
                     tags.entry((r, repository.clone(), tag.clone())).or_default().push((at, image.0));
@@ -233,8 +245,17 @@ impl Facts {
                 _ => {}
             }
         }
-        let mut f =
-            Facts { node_pool, pod_node, pulls: Vec::new(), tags, manifests, outages, end: out.end.as_micros() };
+        let mut f = Facts {
+            node_pool,
+            node_added,
+            node_removed,
+            pod_node,
+            pulls: Vec::new(),
+            tags,
+            manifests,
+            outages,
+            end: out.end.as_micros(),
+        };
         for p in &mut pulls {
             let rejected_at_start = matches!(p.end, Some((t, e)) if Some(t) == p.started
                 && matches!(e, End::Failed(PullFailure::QpsExceeded) | End::Cancelled));
@@ -324,6 +345,34 @@ impl<'a> Ctx<'a> {
         self.out.world.pod_key(PodId(pod))
     }
 
+    /// The live nodes a DaemonSet `w` selects just before trace index `i`.
+    fn daemon_nodes(&self, w: usize, i: usize) -> Vec<usize> {
+        let WorkloadStrategy::DaemonSet { pools, .. } = &self.spec.workloads[w].strategy else {
+            return Vec::new();
+        };
+        (0..self.f.node_pool.len())
+            .filter(|&n| {
+                self.f.node_added[n] < i.max(1)
+                    && self.f.node_removed[n].is_none_or(|r| r >= i)
+                    && (pools.is_empty() || pools.iter().any(|p| p.0 as usize == self.f.node_pool[n]))
+            })
+            .collect()
+    }
+
+    /// How many pods above `desired` workload `w` may run during a rollout: a Deployment's maxSurge; a
+    /// DaemonSet's maxSurge per node (at most one extra pod each); none for the others.
+    fn surge(&self, w: usize, desired: u32) -> u32 {
+        match self.spec.workloads[w].strategy {
+            WorkloadStrategy::Deployment(DeploymentStrategy::RollingUpdate { max_surge, max_unavailable }) => {
+                pullsim::model::control::deployment::fenceposts(max_surge, max_unavailable, desired).0
+            }
+            WorkloadStrategy::DaemonSet { update: DaemonSetUpdate::RollingUpdate { max_surge, .. }, .. } => {
+                max_surge.scaled(desired, true).min(desired)
+            }
+            _ => 0,
+        }
+    }
+
     fn node(&self, node: usize) -> String {
         self.out.world.nodes.get(node).map_or_else(|| format!("node#{node}"), |n| n.name.clone())
     }
@@ -409,8 +458,8 @@ fn time_never_goes_backwards(c: &Ctx<'_>) -> Result<(), String> {
 }
 
 /// Every timeline entry happens at its time, in file order for ties, with its effect as written: pushes,
-/// scales, image updates (an unchanged image does nothing), one `node_added` per new node with the next
-/// node ids, outages whose end merges with an earlier one still running.
+/// scales, image updates and pull policy changes (an unchanged one does nothing), outages whose end merges
+/// with an earlier one still running. Nodes have their own invariant.
 fn timeline_is_applied_as_written(c: &Ctx<'_>) -> Result<(), String> {
     // With pinned templates an update is a change only when the pinned image differs.
     let mut pins = Pins::new(c);
@@ -429,8 +478,6 @@ fn timeline_is_applied_as_written(c: &Ctx<'_>) -> Result<(), String> {
         .iter()
         .map(|w| w.template.in_start_order().map(|x| (x.name.clone(), x.pull_policy)).collect())
         .collect();
-    let initial: usize = c.spec.node_pools.iter().map(|p| p.count as usize).sum();
-    let mut next_node = initial as u32;
     let mut down_until = vec![0u64; c.spec.registries.len()];
     let mut expected: Vec<(u64, String)> = Vec::new();
     for e in &c.spec.timeline {
@@ -442,13 +489,15 @@ fn timeline_is_applied_as_written(c: &Ctx<'_>) -> Result<(), String> {
             }
             Action::Scale { workload, replicas } => expected.push((at, format!("scaled {} {replicas}", workload.0))),
             Action::SetImage { workload, container, image } => {
+                // Admission pins the whole new template, so a container left unpinned earlier may be pinned now.
                 let cur = &mut images[workload.0 as usize];
-                let new = stored(&pins, image, at);
-                if let Some(x) = cur.iter_mut().find(|(n, _)| n == container) {
-                    if x.1 != new {
-                        x.1 = new;
-                        expected.push((at, format!("image_updated {} {container} {image}", workload.0)));
-                    }
+                let next: Vec<(String, String)> = cur
+                    .iter()
+                    .map(|(n, i)| (n.clone(), stored(&pins, if n == container { image } else { i }, at)))
+                    .collect();
+                if *cur != next {
+                    *cur = next;
+                    expected.push((at, format!("image_updated {} {container} {image}", workload.0)));
                 }
             }
             Action::SetImagePullPolicy { workload, container, policy } => {
@@ -461,13 +510,8 @@ fn timeline_is_applied_as_written(c: &Ctx<'_>) -> Result<(), String> {
                     }
                 }
             }
-            Action::RemoveNodes { .. } | Action::ReplaceNodes { .. } => {}
-            Action::AddNodes { count, .. } => {
-                for _ in 0..*count {
-                    expected.push((at, format!("node_added {next_node}")));
-                    next_node += 1;
-                }
-            }
+            // Checked by nodes_join_and_leave_as_the_timeline_says.
+            Action::AddNodes { .. } | Action::RemoveNodes { .. } | Action::ReplaceNodes { .. } => {}
             Action::RegistryOutage { registry, duration } => {
                 let d = &mut down_until[registry.0 as usize];
                 *d = (*d).max(at + duration.as_micros());
@@ -491,7 +535,6 @@ fn timeline_is_applied_as_written(c: &Ctx<'_>) -> Result<(), String> {
                 TraceKind::PullPolicyUpdated { workload, container, policy } => {
                     format!("pull_policy_updated {} {container} {}", workload.0, policy.as_str())
                 }
-                TraceKind::NodeAdded { node } => format!("node_added {}", node.0),
                 TraceKind::RegistryDown { registry, until } => {
                     format!("registry_outage {} until {}", registry.0, until.as_micros())
                 }
@@ -516,6 +559,176 @@ fn timeline_is_applied_as_written(c: &Ctx<'_>) -> Result<(), String> {
         expected.len(),
         actual.len()
     );
+    Ok(())
+}
+
+/// Nodes: the run starts with each pool's `count` nodes, pool by pool; node ids are handed out in order; at
+/// each instant a pool gains the nodes its `addNodes` name plus one for each node a replacement removed there;
+/// `removeNodes` takes the newest live nodes of its pool when it runs; every other removal is of a node a
+/// replacement cordoned, once no pod but DaemonSet pods is left on it; `replaceNodes` cordons only nodes among
+/// the oldest `count` live, uncordoned nodes of its pool at its time, at most `maxUnavailable` (summed over the
+/// pool's replacements) cordoned and not yet removed at once.
+fn nodes_join_and_leave_as_the_timeline_says(c: &Ctx<'_>) -> Result<(), String> {
+    let pools = c.spec.node_pools.len();
+    let total = c.f.node_pool.len();
+    let mut known = 0;
+    for (p, pool) in c.spec.node_pools.iter().enumerate() {
+        for _ in 0..pool.count {
+            ensure!(
+                c.f.node_pool.get(known) == Some(&p),
+                "node {known} should be one of pool {p}'s first nodes, it is of pool {:?}",
+                c.f.node_pool.get(known)
+            );
+            known += 1;
+        }
+    }
+    let (mut cordoned, mut removed) = (vec![false; total], vec![false; total]);
+    // Live pods other than DaemonSet pods on each node.
+    let mut on_node: Vec<BTreeSet<u32>> = vec![BTreeSet::new(); total];
+    let mut candidates: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); pools];
+    let mut budget = vec![0u32; pools];
+    let is_daemon =
+        |pod: u32| c.spec.workloads[c.out.world.pods[pod as usize].workload.0 as usize].kind == WorkloadKind::DaemonSet;
+    let timeline: Vec<(u64, &Action)> = c.spec.timeline.iter().map(|e| (e.at.as_micros(), &e.action)).collect();
+    let mut next = 0;
+    let trace = &c.out.trace;
+    let mut bounds = instants(trace);
+    bounds.push((trace.len(), trace.len()));
+    let live_in = |pool: usize, known: usize, removed: &[bool]| -> Vec<usize> {
+        (0..known).filter(|&n| c.f.node_pool[n] == pool && !removed[n]).collect()
+    };
+    for (a, b) in bounds {
+        let t = trace.get(a).map_or(u64::MAX, |e| e.t.as_micros());
+        // The timeline's node actions up to this instant; those before it had nothing to do. Within an instant
+        // they may run after other events of the same time, so removals are matched as they come.
+        let mut pending = vec![0u32; pools];
+        let mut want_added = vec![0u32; pools];
+        while next < timeline.len() && timeline[next].0 <= t {
+            let (at, action) = timeline[next];
+            next += 1;
+            match action {
+                Action::AddNodes { pool, count } => {
+                    ensure!(*count == 0 || at == t, "addNodes at {} added no node then", secs(at));
+                    want_added[pool.0 as usize] += count;
+                }
+                Action::RemoveNodes { pool, count } => {
+                    let live = live_in(pool.0 as usize, known, &removed).len();
+                    ensure!(live == 0 || *count == 0 || at == t, "removeNodes at {} removed no node then", secs(at));
+                    if at == t {
+                        pending[pool.0 as usize] += count;
+                    }
+                }
+                Action::ReplaceNodes { pool, count, max_unavailable } => {
+                    let p = pool.0 as usize;
+                    let live = live_in(p, known, &removed);
+                    candidates[p].extend(live.into_iter().filter(|&n| !cordoned[n]).take(*count as usize));
+                    budget[p] += (*max_unavailable).max(1);
+                    // Nodes added at this instant before the replacement ran may be among its oldest.
+                    candidates[p].extend(known..total);
+                }
+                _ => {}
+            }
+        }
+        let (mut added, mut replaced, mut either) = (vec![0u32; pools], vec![0u32; pools], vec![0u32; pools]);
+        // The nodes that existed when a removeNodes took its first node: it picked its victims among them.
+        let mut frozen: Vec<Option<usize>> = vec![None; pools];
+        for e in &trace[a..b] {
+            match &e.kind {
+                TraceKind::NodeAdded { node } => {
+                    let n = node.0 as usize;
+                    ensure!(n == known && n < total, "node {n} added at {} when the next node id is {known}", secs(t));
+                    known += 1;
+                    added[c.f.node_pool[n]] += 1;
+                }
+                TraceKind::NodeCordoned { node } => {
+                    let n = node.0 as usize;
+                    let p = c.f.node_pool[n];
+                    ensure!(
+                        n < known && !removed[n] && !cordoned[n],
+                        "{} cordoned at {} (known {}, removed {}, cordoned {})",
+                        c.node(n),
+                        secs(t),
+                        n < known,
+                        removed[n],
+                        cordoned[n]
+                    );
+                    ensure!(
+                        candidates[p].contains(&n),
+                        "{} cordoned at {} but no replaceNodes of its pool took it (candidates {:?})",
+                        c.node(n),
+                        secs(t),
+                        candidates[p]
+                    );
+                    cordoned[n] = true;
+                    let draining = (0..known).filter(|&m| c.f.node_pool[m] == p && cordoned[m] && !removed[m]).count();
+                    ensure!(
+                        draining as u32 <= budget[p],
+                        "at {} pool {p} has {draining} cordoned nodes, its replacements allow {}",
+                        secs(t),
+                        budget[p]
+                    );
+                }
+                TraceKind::NodeRemoved { node } => {
+                    let n = node.0 as usize;
+                    ensure!(n < known && !removed[n], "{} removed at {} but it is not live", c.node(n), secs(t));
+                    let p = c.f.node_pool[n];
+                    let among = frozen[p].unwrap_or(known);
+                    let live = live_in(p, among, &removed);
+                    let newest = live.iter().rev().take(pending[p] as usize).any(|&m| m == n);
+                    removed[n] = true;
+                    let drained = on_node[n].is_empty();
+                    if newest {
+                        frozen[p] = Some(among);
+                        pending[p] -= 1;
+                        either[p] += (cordoned[n] && drained) as u32;
+                    } else {
+                        ensure!(
+                            cordoned[n],
+                            "{} removed at {}: not the newest node of its pool for a removeNodes, and no replacement cordoned it",
+                            c.node(n),
+                            secs(t)
+                        );
+                        ensure!(
+                            drained,
+                            "{} removed at {} by its replacement with pods {:?} still on it",
+                            c.node(n),
+                            secs(t),
+                            on_node[n].iter().map(|p| c.pod(*p)).collect::<Vec<_>>()
+                        );
+                        replaced[p] += 1;
+                    }
+                }
+                TraceKind::PodScheduled { pod, node } if !is_daemon(pod.0) => {
+                    on_node[node.0 as usize].insert(pod.0);
+                }
+                TraceKind::PodDeleted { pod } => {
+                    if let Some(n) = c.f.pod_node[pod.0 as usize] {
+                        on_node[n].remove(&pod.0);
+                    }
+                }
+                _ => {}
+            }
+        }
+        for p in 0..pools {
+            ensure!(
+                pending[p] == 0 || live_in(p, known, &removed).is_empty(),
+                "removeNodes at {} left {} of pool {p}'s nodes it should have removed",
+                secs(t),
+                pending[p]
+            );
+            // A cordoned, drained newest node removed while a removeNodes waits may be either's.
+            ensure!(
+                (want_added[p] + replaced[p]..=want_added[p] + replaced[p] + either[p]).contains(&added[p]),
+                "at {} pool {p} gained {} nodes; addNodes names {} and replacements removed {} (+{} either way)",
+                secs(t),
+                added[p],
+                want_added[p],
+                replaced[p],
+                either[p]
+            );
+        }
+    }
+    ensure!(known == total, "the run has {total} nodes, the trace added {known}");
     Ok(())
 }
 
@@ -1072,16 +1285,29 @@ fn no_pull_inside_an_open_backoff_window(c: &Ctx<'_>) -> Result<(), String> {
 
 /// Replays each node's registryPullQPS/registryBurst limiter over its pull starts, as the generic cell rate
 /// algorithm (a token bucket that starts full is GCRA with emission interval 1/qps and tolerance burst-1):
-/// a pull that found a token must go on, one that did not must fail with "pull QPS exceeded" at once, and with
-/// registryPullQPS 0 nothing is throttled.
+/// a pull that found a token must go on, one that did not must fail with "pull QPS exceeded" at once (or be
+/// cancelled at that instant, which ends it before the refusal is answered), and with
+/// registryPullQPS 0 nothing is throttled. A pull its puller starts after the node left takes no token and is
+/// cancelled at once.
 fn every_pull_start_has_a_qps_token(c: &Ctx<'_>) -> Result<(), String> {
     // Theoretical arrival time per node, in units of µs x qps.
     let mut tat: Vec<u128> = vec![0; c.f.node_pool.len()];
-    for e in &c.out.trace {
+    for (i, e) in c.out.trace.iter().enumerate() {
         let TraceKind::PullStarted { pull } = e.kind else { continue };
         let t = e.t.as_micros();
         let p = &c.f.pulls[pull.0 as usize];
         let node = p.node.ok_or("a started pull without a node")?;
+        if c.f.node_removed[node].is_some_and(|r| r < i) {
+            ensure!(
+                p.end == Some((t, End::Cancelled)),
+                "{} started at {} on {}, which had left, and ended {:?}",
+                c.pull(pull.0),
+                secs(t),
+                c.node(node),
+                p.end
+            );
+            continue;
+        }
         let k = c.kubelet(node);
         let throttled = p.end == Some((t, End::Failed(PullFailure::QpsExceeded)));
         if k.registry_pull_qps == 0 {
@@ -1100,8 +1326,11 @@ fn every_pull_start_has_a_qps_token(c: &Ctx<'_>) -> Result<(), String> {
         if token {
             tat[node] = tat[node].max(now) + u128::from(S);
         }
+        // A pull refused a token may still be cancelled first, at the same instant (its pod deleted, its node
+        // gone): the cancellation ends it before the refusal is answered.
+        let cancelled_at_once = p.end == Some((t, End::Cancelled));
         ensure!(
-            token != throttled,
+            token != throttled || (!token && cancelled_at_once),
             "{} started at {} on {} (registryPullQPS {}, registryBurst {}): the bucket {} a token, yet the pull {}",
             c.pull(pull.0),
             secs(t),
@@ -1498,7 +1727,11 @@ fn pods_are_all_accounted_for(c: &Ctx<'_>) -> Result<(), String> {
         live.len() as u64 - run_n
     );
     for (w, spec) in c.spec.workloads.iter().enumerate() {
-        let mut desired = if spec.kind == WorkloadKind::Pod { 1 } else { spec.replicas };
+        let mut desired = match spec.kind {
+            WorkloadKind::Pod => 1,
+            WorkloadKind::DaemonSet => c.daemon_nodes(w, c.out.trace.len()).len() as u32,
+            _ => spec.replicas,
+        };
         for e in &c.spec.timeline {
             if let Action::Scale { workload, replicas } = e.action {
                 if workload.0 as usize == w {
@@ -1510,12 +1743,9 @@ fn pods_are_all_accounted_for(c: &Ctx<'_>) -> Result<(), String> {
         // A rollout may still be under way at the end: between desired and desired + maxSurge active pods;
         // exactly desired once the last rollout completed after the last change.
         let active = mine.iter().filter(|p| !c.out.world.pods[***p].terminating).count() as u32;
-        let surge = match spec.strategy {
-            WorkloadStrategy::Deployment(DeploymentStrategy::RollingUpdate { max_surge, max_unavailable }) => {
-                pullsim::model::control::deployment::fenceposts(max_surge, max_unavailable, desired).0
-            }
-            _ => 0,
-        };
+        let surge = c.surge(w, desired);
+        // A StatefulSet or DaemonSet also changes when a node comes or goes, or one of its pods is deleted.
+        let settles = spec.kind == WorkloadKind::Deployment;
         let last_change = c
             .out
             .trace
@@ -1524,20 +1754,31 @@ fn pods_are_all_accounted_for(c: &Ctx<'_>) -> Result<(), String> {
                 TraceKind::Scaled { workload, .. }
                 | TraceKind::ImageUpdated { workload, .. }
                 | TraceKind::PullPolicyUpdated { workload, .. } => workload.0 as usize == w,
+                TraceKind::PodTerminating { pod } => !settles && workload(pod.0) == w,
+                TraceKind::NodeAdded { .. } | TraceKind::NodeCordoned { .. } | TraceKind::NodeRemoved { .. } => {
+                    !settles
+                }
                 _ => false,
             })
             .unwrap_or(0);
         let completed = c.out.trace[last_change..]
             .iter()
             .any(|e| matches!(e.kind, TraceKind::RolloutCompleted { workload, .. } if workload.0 as usize == w));
-        if spec.kind == WorkloadKind::Deployment {
+        if spec.kind == WorkloadKind::Pod {
+            // A bare pod is gone for good once a drain or its node leaving deletes it.
+            let gone =
+                c.out.trace.iter().any(|e| matches!(e.kind, TraceKind::PodTerminating { pod } if workload(pod.0) == w));
+            ensure!(active == !gone as u32, "Pod {} has {active} active pods at the end (deleted: {gone})", spec.name);
+        } else {
+            // A StatefulSet or DaemonSet may also be short while a pod it replaces terminates, and an
+            // OrderedReady StatefulSet short or long while it waits for a pod to be Ready (its creations are
+            // bounded by controllers_keep_their_strategy).
+            let bounded = spec.kind != WorkloadKind::StatefulSet;
             ensure!(
-                active <= desired + surge && (!completed || active == desired),
+                (!bounded || active <= desired + surge) && (!completed || active == desired),
                 "workload {} has {active} active pods at the end, wants {desired} (+{surge} surge; rollout completed: {completed})",
                 spec.name
             );
-        } else {
-            ensure!(active == desired, "workload {} has {active} active pods at the end, wants {desired}", spec.name);
         }
         let ws =
             c.summary.workloads.get(&spec.name).ok_or_else(|| format!("summary.json lacks workload {}", spec.name))?;
@@ -1703,11 +1944,14 @@ fn failed_syncs_are_retried_after_10_to_16s(c: &Ctx<'_>) -> Result<(), String> {
     Ok(())
 }
 
-/// The scheduler binds each pod to an existing node with the fewest bound live pods, the oldest on ties; and
-/// at the end of every instant, if any node exists, every live pod is bound.
+/// The scheduler: a pod is bound once, to a live node; a DaemonSet's pod to a node of its pools (cordoned or
+/// not); any other pod to a node not cordoned, and without `imageLocality` to the one with the fewest bound pods
+/// (ties: the oldest); at the end of every instant with a schedulable node every live pod is bound.
 fn scheduler_binds_to_the_least_loaded_node(c: &Ctx<'_>) -> Result<(), String> {
     let initial: usize = c.spec.node_pools.iter().map(|p| p.count as usize).sum();
+    // Live nodes and their bound pods.
     let mut load: BTreeMap<usize, u32> = (0..initial).map(|n| (n, 0)).collect();
+    let mut cordoned: BTreeSet<usize> = BTreeSet::new();
     let mut node_of: Vec<Option<usize>> = vec![None; c.f.pod_node.len()];
     let mut live_unbound: BTreeSet<u32> = BTreeSet::new();
     let trace = &c.out.trace;
@@ -1718,40 +1962,76 @@ fn scheduler_binds_to_the_least_loaded_node(c: &Ctx<'_>) -> Result<(), String> {
                 TraceKind::NodeAdded { node } => {
                     ensure!(load.insert(node.0 as usize, 0).is_none(), "node {} added twice", c.node(node.0 as usize));
                 }
+                TraceKind::NodeCordoned { node } => {
+                    cordoned.insert(node.0 as usize);
+                }
+                TraceKind::NodeRemoved { node } => {
+                    load.remove(&(node.0 as usize));
+                }
                 TraceKind::PodCreated { pod } => {
                     live_unbound.insert(pod.0);
                 }
                 TraceKind::PodScheduled { pod, node } => {
                     let n = node.0 as usize;
-                    let min = load.values().min().copied();
-                    let best = load.iter().find(|(_, l)| Some(**l) == min).map(|(n, _)| *n);
+                    ensure!(live_unbound.remove(&pod.0), "{} bound twice or after deletion", c.pod(pod.0));
                     ensure!(
-                        best == Some(n),
-                        "{} bound at {} to {} ({:?} pods) but {:?} is the least loaded (loads {:?})",
+                        load.contains_key(&n),
+                        "{} bound at {} to {}, not a live node",
                         c.pod(pod.0),
                         secs(t),
-                        c.node(n),
-                        load.get(&n),
-                        best.map(|b| c.node(b)),
-                        load
+                        c.node(n)
                     );
-                    ensure!(live_unbound.remove(&pod.0), "{} bound twice or after deletion", c.pod(pod.0));
+                    let spec = &c.spec.workloads[c.out.world.pods[pod.0 as usize].workload.0 as usize];
+                    if let WorkloadStrategy::DaemonSet { pools, .. } = &spec.strategy {
+                        ensure!(
+                            pools.is_empty() || pools.iter().any(|p| p.0 as usize == c.f.node_pool[n]),
+                            "{} of DaemonSet {} bound to {}, not in its pools {:?}",
+                            c.pod(pod.0),
+                            spec.name,
+                            c.node(n),
+                            pools
+                        );
+                    } else {
+                        ensure!(
+                            !cordoned.contains(&n),
+                            "{} bound at {} to cordoned {}",
+                            c.pod(pod.0),
+                            secs(t),
+                            c.node(n)
+                        );
+                        if !c.spec.scheduler.image_locality {
+                            let open = || load.iter().filter(|(n, _)| !cordoned.contains(n));
+                            let min = open().map(|(_, l)| *l).min();
+                            let best = open().find(|(_, l)| Some(**l) == min).map(|(n, _)| *n);
+                            ensure!(
+                                best == Some(n),
+                                "{} bound at {} to {} ({:?} pods) but {:?} is the least loaded (loads {:?}, cordoned {:?})",
+                                c.pod(pod.0),
+                                secs(t),
+                                c.node(n),
+                                load.get(&n),
+                                best.map(|b| c.node(b)),
+                                load,
+                                cordoned
+                            );
+                        }
+                    }
                     *load.get_mut(&n).expect("checked") += 1;
                     node_of[pod.0 as usize] = Some(n);
                 }
                 TraceKind::PodDeleted { pod } => {
                     live_unbound.remove(&pod.0);
-                    if let Some(n) = node_of[pod.0 as usize] {
-                        *load.get_mut(&n).expect("bound to a node") -= 1;
+                    if let Some(l) = node_of[pod.0 as usize].and_then(|n| load.get_mut(&n)) {
+                        *l -= 1;
                     }
                 }
                 _ => {}
             }
         }
-        if !load.is_empty() {
+        if load.keys().any(|n| !cordoned.contains(n)) {
             ensure!(
                 live_unbound.is_empty(),
-                "at the end of {} there are nodes but pods {:?} are not bound",
+                "at the end of {} there are schedulable nodes but pods {:?} are not bound",
                 secs(trace[a].t.as_micros()),
                 live_unbound.iter().map(|p| c.pod(*p)).collect::<Vec<_>>()
             );
@@ -1760,10 +2040,11 @@ fn scheduler_binds_to_the_least_loaded_node(c: &Ctx<'_>) -> Result<(), String> {
     Ok(())
 }
 
-/// Workloads: a new pod gets the workload's current template (image updates applied, pull policies kept);
-/// a scale-down deletes pods that are not running first, newest first; an image update deletes every pod of
-/// the workload; nothing else deletes pods; and at the end of every instant each workload has exactly its
-/// desired number of live pods.
+/// Workloads: a new pod gets one of the workload's template revisions as admission stores it (a proportional
+/// scale may still create pods of an old revision); and at the end of every instant a workload has at most its
+/// desired number of active (not terminating) pods plus its surge: a Deployment's maxSurge; a DaemonSet at
+/// most one on each selected live node, two with maxSurge; a StatefulSet is bounded by ordinal when it creates
+/// (controllers_keep_their_strategy, which also checks how controllers replace pods).
 fn workloads_follow_their_desired_state(c: &Ctx<'_>) -> Result<(), String> {
     let nw = c.spec.workloads.len();
     let mut pins = Pins::new(c);
@@ -1835,8 +2116,14 @@ fn workloads_follow_their_desired_state(c: &Ctx<'_>) -> Result<(), String> {
                 TraceKind::ImageUpdated { workload, container, image } => {
                     let w = workload.0 as usize;
                     let mut next = revisions[w].last().cloned().unwrap_or_default();
-                    if let Some(x) = next.iter_mut().find(|x| x.0 == *container) {
-                        x.1 = if pin_templates { pins.pin(image, t) } else { image.clone() };
+                    for x in &mut next {
+                        if x.0 == *container {
+                            x.1 = image.clone();
+                        }
+                        if pin_templates {
+                            // Admission pins the whole new template.
+                            x.1 = pins.pin(&x.1, t);
+                        }
                     }
                     revisions[w].push(next);
                 }
@@ -1847,23 +2134,268 @@ fn workloads_follow_their_desired_state(c: &Ctx<'_>) -> Result<(), String> {
             }
         }
         let t = trace[a].t.as_micros();
-        // After every instant a RollingUpdate Deployment has at most desired + maxSurge active pods; the others
-        // at most desired.
         for w in 0..nw {
             let spec = &c.spec.workloads[w];
-            let limit = match spec.strategy {
-                WorkloadStrategy::Deployment(DeploymentStrategy::RollingUpdate { max_surge, max_unavailable }) => {
-                    desired[w]
-                        + pullsim::model::control::deployment::fenceposts(max_surge, max_unavailable, desired[w]).0
+            if spec.kind == WorkloadKind::DaemonSet {
+                desired[w] = c.daemon_nodes(w, b).len() as u32;
+                let per_node = 1 + (c.surge(w, desired[w]) > 0) as usize;
+                let mut on: BTreeMap<usize, usize> = BTreeMap::new();
+                for p in &active[w] {
+                    *on.entry(c.f.pod_node[*p as usize].unwrap_or(usize::MAX)).or_default() += 1;
                 }
-                _ => desired[w],
-            };
+                if let Some((n, k)) = on.iter().find(|(_, k)| **k > per_node) {
+                    return Err(format!(
+                        "at the end of {} DaemonSet {} has {k} active pods on {}, at most {per_node} allowed",
+                        secs(t),
+                        spec.name,
+                        c.node(*n)
+                    ));
+                }
+                // No bound over all nodes: a node whose old pod is not available gets its new pod without
+                // using maxSurge (daemon/update.go).
+                continue;
+            }
+            if spec.kind == WorkloadKind::StatefulSet {
+                // Bounded by ordinal at creation: a scale-down may wait for pods to be Ready.
+                continue;
+            }
+            let limit = desired[w] + c.surge(w, desired[w]);
             ensure!(
                 active[w].len() as u32 <= limit,
                 "at the end of {} workload {} has {} active pods, at most {limit} allowed",
                 secs(t),
                 spec.name,
                 active[w].len()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Controllers keep their strategy, pod by pod:
+/// - a RollingUpdate Deployment that deletes an available pod (not for a scale, not a drain or a node leaving)
+///   keeps at least desired − maxUnavailable available pods (Ready for minReadySeconds, not terminating);
+/// - a Recreate Deployment creates a pod of a revision only when no pod of another revision is left;
+/// - a StatefulSet creates ordinal k only below its desired count and when no other pod holds it, and with
+///   OrderedReady only when every lower ordinal has a Ready pod not terminating; it deletes a pod below its
+///   desired count only to update it: RollingUpdate, at or above `partition`, with every higher ordinal Ready
+///   and not terminating;
+/// - an OnDelete DaemonSet or StatefulSet and a bare Pod lose pods only to drains and leaving nodes;
+/// - a rollout completes after it started, with no active pod of another revision left, and (Deployments,
+///   StatefulSets) exactly the desired number of active pods, all available.
+fn controllers_keep_their_strategy(c: &Ctx<'_>) -> Result<(), String> {
+    #[derive(Clone, Default)]
+    struct P {
+        live: bool,
+        terminating: bool,
+        ready: Option<u64>,
+    }
+    let world = &c.out.world;
+    let nw = c.spec.workloads.len();
+    let mut pods = vec![P::default(); world.pods.len()];
+    let mut of: Vec<BTreeSet<u32>> = vec![BTreeSet::new(); nw];
+    let mut desired: Vec<u32> = c.spec.workloads.iter().map(|w| w.replicas).collect();
+    let mut gone_node = vec![false; c.f.node_pool.len()];
+    let mut started: BTreeSet<(usize, u32)> = BTreeSet::new();
+    let workload = |pod: u32| world.pods[pod as usize].workload.0 as usize;
+    let trace = &c.out.trace;
+    for (a, b) in instants(trace) {
+        let t = trace[a].t.as_micros();
+        let scaled: BTreeSet<usize> = trace[a..b]
+            .iter()
+            .filter_map(|e| match e.kind {
+                TraceKind::Scaled { workload, .. } => Some(workload.0 as usize),
+                _ => None,
+            })
+            .collect();
+        let available = |pods: &[P], of: &BTreeSet<u32>, w: usize| {
+            let min_ready = c.spec.workloads[w].min_ready.as_micros();
+            of.iter()
+                .filter(|p| {
+                    !pods[**p as usize].terminating && pods[**p as usize].ready.is_some_and(|r| r + min_ready <= t)
+                })
+                .count() as u32
+        };
+        let mut check_available: BTreeSet<usize> = BTreeSet::new();
+        for e in &trace[a..b] {
+            match &e.kind {
+                TraceKind::Scaled { workload, replicas } => desired[workload.0 as usize] = *replicas,
+                TraceKind::NodeCordoned { node } | TraceKind::NodeRemoved { node } => gone_node[node.0 as usize] = true,
+                TraceKind::PodReady { pod } => pods[pod.0 as usize].ready = Some(t),
+                TraceKind::RolloutStarted { workload, revision } => {
+                    started.insert((workload.0 as usize, *revision));
+                }
+                TraceKind::PodCreated { pod } => {
+                    let w = workload(pod.0);
+                    let me = &world.pods[pod.0 as usize];
+                    let spec = &c.spec.workloads[w];
+                    match &spec.strategy {
+                        WorkloadStrategy::Deployment(DeploymentStrategy::Recreate) => {
+                            let other = of[w].iter().find(|p| world.pods[**p as usize].revision != me.revision);
+                            ensure!(
+                                other.is_none(),
+                                "{} (revision {}) created at {} while {} of revision {} is still there",
+                                c.pod(pod.0),
+                                me.revision,
+                                secs(t),
+                                c.pod(*other.expect("some")),
+                                world.pods[*other.expect("some") as usize].revision
+                            );
+                        }
+                        WorkloadStrategy::StatefulSet { policy, .. } => {
+                            ensure!(
+                                me.ordinal < desired[w],
+                                "{} created at {} with ordinal {}, wanting {} pods",
+                                c.pod(pod.0),
+                                secs(t),
+                                me.ordinal,
+                                desired[w]
+                            );
+                            let twin = of[w].iter().find(|p| world.pods[**p as usize].ordinal == me.ordinal);
+                            ensure!(
+                                twin.is_none(),
+                                "{} created at {} while {} still holds ordinal {}",
+                                c.pod(pod.0),
+                                secs(t),
+                                c.pod(*twin.expect("some")),
+                                me.ordinal
+                            );
+                            if *policy == PodManagementPolicy::OrderedReady {
+                                for k in 0..me.ordinal {
+                                    let healthy = of[w].iter().any(|p| {
+                                        world.pods[*p as usize].ordinal == k
+                                            && !pods[*p as usize].terminating
+                                            && pods[*p as usize].ready.is_some()
+                                    });
+                                    ensure!(
+                                        healthy,
+                                        "{} (ordinal {}) created at {} before ordinal {k} has a Ready pod (OrderedReady)",
+                                        c.pod(pod.0),
+                                        me.ordinal,
+                                        secs(t)
+                                    );
+                                }
+                            }
+                        }
+                        _ => {}
+                    }
+                    pods[pod.0 as usize].live = true;
+                    of[w].insert(pod.0);
+                }
+                TraceKind::PodTerminating { pod } => {
+                    let w = workload(pod.0);
+                    let spec = &c.spec.workloads[w];
+                    let min_ready = spec.min_ready.as_micros();
+                    let me = &world.pods[pod.0 as usize];
+                    let evicted = me.node.is_some_and(|n| gone_node[n.0 as usize]);
+                    let was_available = pods[pod.0 as usize].ready.is_some_and(|r| r + min_ready <= t);
+                    pods[pod.0 as usize].terminating = true;
+                    if evicted {
+                        continue;
+                    }
+                    match &spec.strategy {
+                        WorkloadStrategy::Deployment(DeploymentStrategy::RollingUpdate { .. })
+                            if was_available && !scaled.contains(&w) =>
+                        {
+                            check_available.insert(w);
+                        }
+                        WorkloadStrategy::StatefulSet { update, .. } if me.ordinal < desired[w] => {
+                            let partition = match update {
+                                StatefulSetUpdate::RollingUpdate { partition } => *partition,
+                                StatefulSetUpdate::OnDelete => u32::MAX,
+                            };
+                            ensure!(
+                                me.ordinal >= partition,
+                                "{} (ordinal {}) deleted at {} below the update's partition ({update:?}), wanting {} pods",
+                                c.pod(pod.0),
+                                me.ordinal,
+                                secs(t),
+                                desired[w]
+                            );
+                            for k in me.ordinal + 1..desired[w] {
+                                let healthy = of[w].iter().any(|p| {
+                                    world.pods[*p as usize].ordinal == k
+                                        && !pods[*p as usize].terminating
+                                        && pods[*p as usize].ready.is_some()
+                                });
+                                ensure!(
+                                    healthy,
+                                    "{} (ordinal {}) deleted for an update at {} while ordinal {k} has no Ready pod",
+                                    c.pod(pod.0),
+                                    me.ordinal,
+                                    secs(t)
+                                );
+                            }
+                        }
+                        WorkloadStrategy::DaemonSet { update: DaemonSetUpdate::OnDelete, .. }
+                        | WorkloadStrategy::Pod => {
+                            return Err(format!(
+                                "{} of {} {} deleted at {}, but only a drain or its node leaving deletes it",
+                                c.pod(pod.0),
+                                spec.kind.name(),
+                                spec.name,
+                                secs(t)
+                            ));
+                        }
+                        _ => {}
+                    }
+                }
+                TraceKind::PodDeleted { pod } => {
+                    let w = workload(pod.0);
+                    pods[pod.0 as usize].live = false;
+                    of[w].remove(&pod.0);
+                }
+                TraceKind::RolloutCompleted { workload, revision } => {
+                    let w = workload.0 as usize;
+                    let spec = &c.spec.workloads[w];
+                    ensure!(
+                        started.contains(&(w, *revision)),
+                        "workload {} completed revision {revision} at {} without starting it",
+                        spec.name,
+                        secs(t)
+                    );
+                    // Deployments count only active pods (DeploymentComplete): old ones may still terminate.
+                    let old = of[w]
+                        .iter()
+                        .find(|p| !pods[**p as usize].terminating && world.pods[**p as usize].revision != *revision);
+                    ensure!(
+                        old.is_none(),
+                        "workload {} completed revision {revision} at {} with {} of revision {} left",
+                        spec.name,
+                        secs(t),
+                        c.pod(*old.expect("some")),
+                        world.pods[*old.expect("some") as usize].revision
+                    );
+                    if matches!(spec.kind, WorkloadKind::Deployment | WorkloadKind::StatefulSet) {
+                        let n = of[w].iter().filter(|p| !pods[**p as usize].terminating).count() as u32;
+                        let ok = available(&pods, &of[w], w);
+                        ensure!(
+                            n == desired[w] && ok == n,
+                            "workload {} completed revision {revision} at {} with {n} pods, {ok} available, wanting {}",
+                            spec.name,
+                            secs(t),
+                            desired[w]
+                        );
+                    }
+                }
+                _ => {}
+            }
+        }
+        for w in check_available {
+            let WorkloadStrategy::Deployment(DeploymentStrategy::RollingUpdate { max_surge, max_unavailable }) =
+                c.spec.workloads[w].strategy
+            else {
+                continue;
+            };
+            let (_, unavailable) =
+                pullsim::model::control::deployment::fenceposts(max_surge, max_unavailable, desired[w]);
+            let ok = available(&pods, &of[w], w);
+            ensure!(
+                ok + unavailable >= desired[w],
+                "Deployment {} deleted an available pod at {} and keeps {ok} available, below {} − maxUnavailable {unavailable}",
+                c.spec.workloads[w].name,
+                secs(t),
+                desired[w]
             );
         }
     }
@@ -1966,6 +2498,18 @@ impl Exercised {
                 TraceKind::ImageNeverPull { .. } => self.add("ErrImageNeverPull", 1),
                 TraceKind::InvalidImageName { .. } => self.add("InvalidImageName", 1),
                 TraceKind::PodRunning { .. } => self.add("pod running", 1),
+                TraceKind::PodTerminating { .. } => self.add("pod terminating", 1),
+                TraceKind::NodeCordoned { .. } => self.add("node cordoned", 1),
+                TraceKind::NodeRemoved { .. } => self.add("node removed", 1),
+                TraceKind::RolloutCompleted { workload, .. } => self.add(
+                    match c.spec.workloads[workload.0 as usize].kind {
+                        WorkloadKind::Deployment => "rollout completed: Deployment",
+                        WorkloadKind::DaemonSet => "rollout completed: DaemonSet",
+                        WorkloadKind::StatefulSet => "rollout completed: StatefulSet",
+                        WorkloadKind::Pod => "rollout completed: Pod",
+                    },
+                    1,
+                ),
                 _ => {}
             }
         }

@@ -15,14 +15,19 @@
 //! with derived or explicit digests; 1-3 node pools of 0-3 nodes with NIC and disk bandwidths,
 //! `maxConcurrentDownloads` and every valid combination of `serializeImagePulls`, `maxParallelImagePulls`,
 //! `registryPullQPS` and `registryBurst` (including QPS 0 = unlimited and burst 0 = always throttled), and
-//! preloaded images by tag, digest and tag@digest; Deployments and bare Pods in several namespaces with init
-//! containers and several app containers, every `imagePullPolicy` and the defaulted one, references by tag,
+//! preloaded images by tag, digest and tag@digest, and `cancelPullOnPodDelete`; Deployments (default,
+//! RollingUpdate with int and percent maxSurge/maxUnavailable, Recreate), DaemonSets (all pools or a list;
+//! RollingUpdate with maxUnavailable/maxSurge, OnDelete), StatefulSets (OrderedReady or Parallel; RollingUpdate
+//! with a partition, OnDelete) and bare Pods in several namespaces, with `minReadySeconds`,
+//! `terminationGracePeriodSeconds`, init containers (with a `runDuration`) and several app containers (with
+//! `readinessDelay` and `terminationDelay`), every `imagePullPolicy` and the defaulted one, references by tag,
 //! by no tag (`latest`), by digest and by tag@digest, and references that fail: a missing tag or repository,
-//! an unknown host, an unknown digest, a name that does not parse; a timeline of `pushTag` (also to a new
-//! repository), `scale`, `setImage`, `addNodes` and `registryOutage`; and 0-2 variants patching kubelet
-//! settings, a registry's bandwidth and latency, the seed, replicas, or dropping the timeline.
+//! an unknown host, an unknown digest, a name that does not parse; the ImageLocality scheduler; a timeline of
+//! `pushTag` (also to a new repository), `scale`, `setImage`, `setImagePullPolicy`, `addNodes`, `removeNodes`,
+//! `replaceNodes` and `registryOutage`; and 0-2 variants patching kubelet settings, a registry's bandwidth and
+//! latency, the seed, replicas, admission, or dropping the timeline.
 //!
-//! Adding a knob for a new feature (rollouts, credentials, GC, mirrors): add a field to the `Gen*` struct it
+//! Adding a knob for a new feature (credentials, GC, mirrors): add a field to the `Gen*` struct it
 //! belongs to (or a new `GenAction`/`GenVariant`/`GenRef` case), draw it in the matching strategy function
 //! below (weights keep old cases common), render it in `to_yaml`, and add a limit to [`Knobs`] if its size
 //! matters. Keep every reference an `Index` so shrinking stays valid.
@@ -125,6 +130,8 @@ pub struct GenScenario {
     pub variants: Vec<GenVariant>,
     /// `spec.admission`, if any.
     pub admission: Option<GenAdmission>,
+    /// `spec.scheduler.imageLocality` (written only when true).
+    pub image_locality: bool,
 }
 
 /// A layer blob.
@@ -180,6 +187,8 @@ pub struct GenPool {
     pub max_concurrent_downloads: Option<u32>,
     /// Kubelet settings.
     pub kubelet: GenKubelet,
+    /// `kubelet.cancelPullOnPodDelete`, or not written.
+    pub cancel_pull: Option<bool>,
     /// Preloaded images.
     pub preloaded: Vec<GenPreload>,
 }
@@ -215,14 +224,137 @@ pub struct GenPreload {
 /// A workload.
 #[derive(Debug, Clone)]
 pub struct GenWorkload {
-    /// `Some(replicas)` for a Deployment, `None` for a bare Pod.
-    pub replicas: Option<u32>,
+    /// Its kind and controller settings.
+    pub kind: GenKind,
+    /// `minReadySeconds` (controllers only), or not written.
+    pub min_ready_s: Option<u32>,
+    /// `terminationGracePeriodSeconds`, or not written.
+    pub grace_s: Option<u32>,
     /// Into [`NAMESPACES`]; `None` leaves the key out.
     pub namespace: Option<Index>,
     /// Init containers `init-<i>`.
     pub init: Vec<GenContainer>,
     /// App containers `c<i>` (at least one).
     pub containers: Vec<GenContainer>,
+}
+
+/// A workload kind with its controller's settings (`None` fields are not written: the apps/v1 defaults).
+#[derive(Debug, Clone)]
+pub enum GenKind {
+    /// A bare Pod `s<i>`.
+    Pod,
+    /// A Deployment `d<i>`.
+    Deployment {
+        /// Replicas.
+        replicas: u32,
+        /// `strategy`.
+        strategy: Option<GenDeploymentStrategy>,
+    },
+    /// A DaemonSet `ds<i>`.
+    DaemonSet {
+        /// `nodePools` (indexes into the pools; empty leaves the key out: every pool).
+        pools: Vec<Index>,
+        /// `updateStrategy`: `None` the default, `Some(None)` OnDelete, `Some(Some((maxUnavailable, maxSurge)))`
+        /// RollingUpdate with those keys (each may be left out).
+        update: Option<Option<(Option<&'static str>, Option<&'static str>)>>,
+    },
+    /// A StatefulSet `ss<i>`.
+    StatefulSet {
+        /// Replicas.
+        replicas: u32,
+        /// `podManagementPolicy`.
+        policy: Option<&'static str>,
+        /// `updateStrategy`: `None` the default, `Some(None)` OnDelete, `Some(Some(partition))` RollingUpdate.
+        update: Option<Option<u32>>,
+    },
+}
+
+/// A Deployment's `strategy`.
+#[derive(Debug, Clone)]
+pub enum GenDeploymentStrategy {
+    /// RollingUpdate with `maxSurge` and `maxUnavailable` as written (each may be left out; never both 0).
+    RollingUpdate(Option<&'static str>, Option<&'static str>),
+    /// Recreate.
+    Recreate,
+}
+
+impl GenKind {
+    /// Replicas of a Deployment or a StatefulSet.
+    pub fn replicas(&self) -> Option<u32> {
+        match self {
+            GenKind::Deployment { replicas, .. } | GenKind::StatefulSet { replicas, .. } => Some(*replicas),
+            _ => None,
+        }
+    }
+
+    /// The `kind` as written.
+    fn name(&self) -> &'static str {
+        match self {
+            GenKind::Pod => "Pod",
+            GenKind::Deployment { .. } => "Deployment",
+            GenKind::DaemonSet { .. } => "DaemonSet",
+            GenKind::StatefulSet { .. } => "StatefulSet",
+        }
+    }
+
+    /// The controller's fields, one line each (`strategy`, `updateStrategy`, `nodePools`, ...).
+    fn fields(&self, g: &GenScenario) -> Vec<String> {
+        let pair = |a: &str, x: Option<&str>, b: &str, y: Option<&str>| {
+            let mut keys = Vec::new();
+            // A percent is a string, a count a number (the string "1" is refused, as the API does).
+            let text = |v: &str| if v.ends_with('%') { format!("\"{v}\"") } else { v.to_string() };
+            if let Some(x) = x {
+                keys.push(format!("{a}: {}", text(x)));
+            }
+            if let Some(y) = y {
+                keys.push(format!("{b}: {}", text(y)));
+            }
+            keys.join(", ")
+        };
+        let mut out = Vec::new();
+        match self {
+            GenKind::Pod => {}
+            GenKind::Deployment { strategy, .. } => match strategy {
+                None => {}
+                Some(GenDeploymentStrategy::Recreate) => out.push("strategy: {type: Recreate}".to_string()),
+                Some(GenDeploymentStrategy::RollingUpdate(s, u)) => out.push(format!(
+                    "strategy: {{type: RollingUpdate, rollingUpdate: {{{}}}}}",
+                    pair("maxSurge", *s, "maxUnavailable", *u)
+                )),
+            },
+            GenKind::DaemonSet { pools, update } => {
+                let mut names: Vec<String> = Vec::new();
+                for p in pools {
+                    let name = format!("p{}", pick(&g.pools, p));
+                    if !names.contains(&name) {
+                        names.push(name);
+                    }
+                }
+                if !names.is_empty() {
+                    out.push(format!("nodePools: [{}]", names.join(", ")));
+                }
+                match update {
+                    None => {}
+                    Some(None) => out.push("updateStrategy: {type: OnDelete}".to_string()),
+                    Some(Some((u, s))) => out.push(format!(
+                        "updateStrategy: {{type: RollingUpdate, rollingUpdate: {{{}}}}}",
+                        pair("maxUnavailable", *u, "maxSurge", *s)
+                    )),
+                }
+            }
+            GenKind::StatefulSet { policy, update, .. } => {
+                if let Some(p) = policy {
+                    out.push(format!("podManagementPolicy: {p}"));
+                }
+                match update {
+                    None => {}
+                    Some(None) => out.push("updateStrategy: {type: OnDelete}".to_string()),
+                    Some(Some(p)) => out.push(format!("updateStrategy: {{rollingUpdate: {{partition: {p}}}}}")),
+                }
+            }
+        }
+        out
+    }
 }
 
 /// A container.
@@ -232,6 +364,10 @@ pub struct GenContainer {
     pub image: GenRef,
     /// `imagePullPolicy`, or defaulted.
     pub policy: Option<&'static str>,
+    /// `readinessDelay` (app containers) or `runDuration` (init containers), or not written.
+    pub delay: Option<&'static str>,
+    /// `terminationDelay`, or not written.
+    pub termination: Option<&'static str>,
 }
 
 /// An image reference.
@@ -379,6 +515,22 @@ pub enum GenAction {
         /// How many.
         count: u32,
     },
+    /// Removes the newest nodes of a pool.
+    RemoveNodes {
+        /// Pool.
+        pool: Index,
+        /// How many.
+        count: u32,
+    },
+    /// A rolling replacement of a pool's oldest nodes.
+    ReplaceNodes {
+        /// Pool.
+        pool: Index,
+        /// How many.
+        count: u32,
+        /// `maxUnavailable`, or not written (1).
+        max_unavailable: Option<u32>,
+    },
     /// A registry outage.
     Outage {
         /// Registry.
@@ -445,9 +597,14 @@ pub fn scenario_with(k: Knobs) -> impl Strategy<Value = GenScenario> {
         prop::collection::vec(entry(k), 0..=k.max_timeline),
         prop::collection::vec(variant(k), k.min_variants..=k.max_variants.max(k.min_variants)),
         prop::option::weighted(0.25, admission()),
+        prop::bool::weighted(0.15),
     );
     (head, blobs, cluster).prop_map(
-        |((seed, duration_s), (layers, images, registries), (pools, workloads, timeline, variants, admission))| {
+        |(
+            (seed, duration_s),
+            (layers, images, registries),
+            (pools, workloads, timeline, variants, admission, image_locality),
+        )| {
             GenScenario {
                 seed,
                 duration_s,
@@ -459,6 +616,7 @@ pub fn scenario_with(k: Knobs) -> impl Strategy<Value = GenScenario> {
                 timeline,
                 variants,
                 admission,
+                image_locality,
             }
         },
     )
@@ -526,14 +684,16 @@ fn pool(k: Knobs) -> impl Strategy<Value = GenPool> {
         opt(0.5, vec!["100MB/s", "400MB/s", "1GB/s"]),
         opt(0.4, vec![1u32, 2, 3, 5]),
         kubelet(),
+        prop::option::weighted(0.3, any::<bool>()),
         prop::collection::vec(preload, 0..=2),
     )
-        .prop_map(|(count, bandwidth, disk, max_concurrent_downloads, kubelet, preloaded)| GenPool {
+        .prop_map(|(count, bandwidth, disk, max_concurrent_downloads, kubelet, cancel_pull, preloaded)| GenPool {
             count,
             bandwidth,
             disk,
             max_concurrent_downloads,
             kubelet,
+            cancel_pull,
             preloaded,
         })
 }
@@ -564,17 +724,75 @@ fn policy() -> impl Strategy<Value = Option<&'static str>> {
 }
 
 fn container() -> impl Strategy<Value = GenContainer> {
-    (reference(), policy()).prop_map(|(image, policy)| GenContainer { image, policy })
+    (
+        reference(),
+        policy(),
+        opt(0.3, vec!["0s", "500ms", "1500ms", "5s", "40s"]),
+        opt(0.25, vec!["0s", "2s", "7s", "45s"]),
+    )
+        .prop_map(|(image, policy, delay, termination)| GenContainer { image, policy, delay, termination })
+}
+
+/// `maxSurge`/`maxUnavailable` values as written.
+const INT_OR_PERCENT: [&str; 6] = ["0", "1", "2", "25%", "50%", "100%"];
+
+fn int_or_percent() -> impl Strategy<Value = Option<&'static str>> {
+    opt(0.7, INT_OR_PERCENT.to_vec())
+}
+
+fn kind(k: Knobs) -> impl Strategy<Value = GenKind> {
+    let deployment_strategy = prop_oneof![
+        4 => Just(None),
+        3 => (int_or_percent(), int_or_percent()).prop_map(|(s, u)| {
+            // The API refuses maxSurge and maxUnavailable both 0 (an unset maxSurge is 25%).
+            let s = if s == Some("0") && u == Some("0") { Some("1") } else { s };
+            Some(GenDeploymentStrategy::RollingUpdate(s, u))
+        }),
+        1 => Just(Some(GenDeploymentStrategy::Recreate)),
+    ];
+    let ds_update = prop_oneof![
+        3 => Just(None),
+        2 => (int_or_percent(), int_or_percent()).prop_map(|(u, s)| {
+            // maxUnavailable 0 needs a maxSurge other than 0 (unset: 1 and 0).
+            let zero_surge = s.is_none_or(|s| s == "0");
+            let u = if u == Some("0") && zero_surge { Some("1") } else { u };
+            Some(Some((u, s)))
+        }),
+        1 => Just(Some(None)),
+    ];
+    let ss_update = prop_oneof![
+        3 => Just(None),
+        2 => (0u32..=3).prop_map(|p| Some(Some(p))),
+        1 => Just(Some(None)),
+    ];
+    prop_oneof![
+        1 => Just(GenKind::Pod),
+        3 => (0..=k.max_replicas, deployment_strategy)
+            .prop_map(|(replicas, strategy)| GenKind::Deployment { replicas, strategy }),
+        1 => (prop::collection::vec(any::<Index>(), 0..=2), ds_update)
+            .prop_map(|(pools, update)| GenKind::DaemonSet { pools, update }),
+        1 => (0..=k.max_replicas, opt(0.6, vec!["OrderedReady", "Parallel"]), ss_update)
+            .prop_map(|(replicas, policy, update)| GenKind::StatefulSet { replicas, policy, update }),
+    ]
 }
 
 fn workload(k: Knobs) -> impl Strategy<Value = GenWorkload> {
     (
-        prop::option::weighted(0.75, 0..=k.max_replicas),
+        kind(k),
+        opt(0.25, vec![0u32, 1, 5]),
+        opt(0.3, vec![0u32, 1, 5, 30]),
         prop::option::weighted(0.5, any::<Index>()),
         prop::collection::vec(container(), 0..=2),
         prop::collection::vec(container(), 1..=3),
     )
-        .prop_map(|(replicas, namespace, init, containers)| GenWorkload { replicas, namespace, init, containers })
+        .prop_map(|(kind, min_ready_s, grace_s, namespace, init, containers)| GenWorkload {
+            kind,
+            min_ready_s,
+            grace_s,
+            namespace,
+            init,
+            containers,
+        })
 }
 
 fn entry(k: Knobs) -> impl Strategy<Value = GenEntry> {
@@ -588,6 +806,10 @@ fn entry(k: Knobs) -> impl Strategy<Value = GenEntry> {
         1 => (i(), i(), prop::sample::select(vec!["Always", "IfNotPresent", "Never"]))
             .prop_map(|(workload, container, policy)| GenAction::SetImagePullPolicy { workload, container, policy }),
         1 => (i(), 1u32..=2).prop_map(|(pool, count)| GenAction::AddNodes { pool, count }),
+        1 => (i(), 1u32..=2).prop_map(|(pool, count)| GenAction::RemoveNodes { pool, count }),
+        1 => (i(), 1u32..=3, opt(0.6, vec![1u32, 2])).prop_map(|(pool, count, max_unavailable)| {
+            GenAction::ReplaceNodes { pool, count, max_unavailable }
+        }),
         2 => (i(), 1u32..=150).prop_map(|(registry, duration_s)| GenAction::Outage { registry, duration_s }),
     ];
     let at = prop_oneof![
@@ -661,16 +883,8 @@ pub fn generate(seed: u64) -> String {
 /// scenario must always be valid.
 #[track_caller]
 pub fn parse_checked(yaml: &str) -> pullsim::scenario::Scenario {
-    let mut s = pullsim::scenario::parse("generated.yaml", yaml).unwrap_or_else(|e| {
-        panic!("generator bug: a generated scenario does not load:\n{e}\n--- scenario ---\n{yaml}")
-    });
-    // The what-if that cancels a deleted pod's pull, on the first pool and every second one after it (set on the resolved spec).
-    for v in &mut s.variants {
-        for (i, pool) in v.spec.node_pools.iter_mut().enumerate() {
-            pool.kubelet.cancel_pull_on_pod_delete = i % 2 == 0;
-        }
-    }
-    s
+    pullsim::scenario::parse("generated.yaml", yaml)
+        .unwrap_or_else(|e| panic!("generator bug: a generated scenario does not load:\n{e}\n--- scenario ---\n{yaml}"))
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -689,8 +903,10 @@ struct Catalog {
     image_digests: Vec<String>,
     /// Per registry: host and repositories.
     registries: Vec<(String, Vec<RepoCat>)>,
-    /// Indexes of the Deployments among the workloads.
-    deployments: Vec<usize>,
+    /// Indexes of the workloads that can be scaled (Deployments and StatefulSets).
+    scalable: Vec<usize>,
+    /// Indexes of the workloads with a controller and a template (Deployments, DaemonSets, StatefulSets).
+    controllers: Vec<usize>,
 }
 
 fn pick<T>(v: &[T], i: &Index) -> usize {
@@ -750,8 +966,10 @@ impl GenScenario {
             }
             registries.push((host, repos));
         }
-        let deployments = (0..self.workloads.len()).filter(|w| self.workloads[*w].replicas.is_some()).collect();
-        Catalog { layer_digests, image_digests, registries, deployments }
+        let scalable = (0..self.workloads.len()).filter(|w| self.workloads[*w].kind.replicas().is_some()).collect();
+        let controllers =
+            (0..self.workloads.len()).filter(|w| !matches!(self.workloads[*w].kind, GenKind::Pod)).collect();
+        Catalog { layer_digests, image_digests, registries, scalable, controllers }
     }
 
     /// The distinct layers of image `i`, in order.
@@ -853,11 +1071,13 @@ impl GenScenario {
     }
 
     fn workload_name(&self, w: usize) -> String {
-        if self.workloads[w].replicas.is_some() {
-            format!("d{w}")
-        } else {
-            format!("s{w}")
-        }
+        let prefix = match self.workloads[w].kind {
+            GenKind::Pod => "s",
+            GenKind::Deployment { .. } => "d",
+            GenKind::DaemonSet { .. } => "ds",
+            GenKind::StatefulSet { .. } => "ss",
+        };
+        format!("{prefix}{w}")
     }
 
     /// The scenario file.
@@ -915,7 +1135,10 @@ impl GenScenario {
             if let Some(m) = p.max_concurrent_downloads {
                 let _ = writeln!(w, "      maxConcurrentDownloads: {m}");
             }
-            let k = kubelet_fields(&p.kubelet, false);
+            let mut k = kubelet_fields(&p.kubelet, false);
+            if let Some(b) = p.cancel_pull {
+                k.push(format!("cancelPullOnPodDelete: {b}"));
+            }
             if !k.is_empty() {
                 let _ = writeln!(w, "      kubelet: {{{}}}", k.join(", "));
             }
@@ -928,33 +1151,45 @@ impl GenScenario {
         let _ = writeln!(w, "  workloads:");
         for (wi, wl) in self.workloads.iter().enumerate() {
             let _ = writeln!(w, "    {}:", self.workload_name(wi));
-            let kind = if wl.replicas.is_some() { "Deployment" } else { "Pod" };
-            let _ = writeln!(w, "      kind: {kind}");
+            let _ = writeln!(w, "      kind: {}", wl.kind.name());
             if let Some(ns) = &wl.namespace {
                 let _ = writeln!(w, "      namespace: {}", NAMESPACES[pick(&NAMESPACES, ns)]);
             }
-            let indent = match wl.replicas {
-                Some(n) => {
-                    let _ = writeln!(
-                        w,
-                        "      replicas: {n}\n      template:\n        metadata: {{labels: {{app: x}}}}\n        spec:"
-                    );
-                    "          "
+            if let Some(n) = wl.kind.replicas() {
+                let _ = writeln!(w, "      replicas: {n}");
+            }
+            for line in wl.kind.fields(self) {
+                let _ = writeln!(w, "      {line}");
+            }
+            let indent = if let GenKind::Pod = wl.kind {
+                let _ = writeln!(w, "      spec:");
+                "        "
+            } else {
+                if let Some(m) = wl.min_ready_s {
+                    let _ = writeln!(w, "      minReadySeconds: {m}");
                 }
-                None => {
-                    let _ = writeln!(w, "      spec:");
-                    "        "
-                }
+                let _ = writeln!(w, "      template:\n        metadata: {{labels: {{app: x}}}}\n        spec:");
+                "          "
             };
+            if let Some(g) = wl.grace_s {
+                let _ = writeln!(w, "{indent}terminationGracePeriodSeconds: {g}");
+            }
             for (key, list, prefix) in [("initContainers", &wl.init, "init-"), ("containers", &wl.containers, "c")] {
                 if list.is_empty() {
                     continue;
                 }
                 let _ = writeln!(w, "{indent}{key}:");
+                let delay_key = if prefix == "c" { "readinessDelay" } else { "runDuration" };
                 for (ci, ct) in list.iter().enumerate() {
                     let image = self.reference(&c, &ct.image);
-                    let policy = ct.policy.map(|p| format!(", imagePullPolicy: {p}")).unwrap_or_default();
-                    let _ = writeln!(w, "{indent}  - {{name: {prefix}{ci}, image: \"{image}\"{policy}}}");
+                    let mut extra = ct.policy.map(|p| format!(", imagePullPolicy: {p}")).unwrap_or_default();
+                    if let Some(d) = ct.delay {
+                        let _ = write!(extra, ", {delay_key}: {d}");
+                    }
+                    if let Some(d) = ct.termination {
+                        let _ = write!(extra, ", terminationDelay: {d}");
+                    }
+                    let _ = writeln!(w, "{indent}  - {{name: {prefix}{ci}, image: \"{image}\"{extra}}}");
                 }
             }
         }
@@ -967,6 +1202,9 @@ impl GenScenario {
         }
         if let Some(a) = &self.admission {
             let _ = writeln!(w, "  admission: {}", a.to_yaml());
+        }
+        if self.image_locality {
+            let _ = writeln!(w, "  scheduler: {{imageLocality: true}}");
         }
         if !self.variants.is_empty() {
             let _ = writeln!(w, "  variants:");
@@ -992,17 +1230,17 @@ impl GenScenario {
                 format!("pushTag: {{image: \"{host}/{path}:{tag}\", manifest: img{}}}", pick(&self.images, image))
             }
             GenAction::Scale { workload, replicas } => {
-                if c.deployments.is_empty() {
+                if c.scalable.is_empty() {
                     return None;
                 }
-                let wi = c.deployments[pick(&c.deployments, workload)];
+                let wi = c.scalable[pick(&c.scalable, workload)];
                 format!("scale: {{workload: {}, replicas: {replicas}}}", self.workload_name(wi))
             }
             GenAction::SetImage { workload, container, omit_single, image } => {
-                if c.deployments.is_empty() {
+                if c.controllers.is_empty() {
                     return None;
                 }
-                let wi = c.deployments[pick(&c.deployments, workload)];
+                let wi = c.controllers[pick(&c.controllers, workload)];
                 let wl = &self.workloads[wi];
                 let names: Vec<String> = (0..wl.init.len())
                     .map(|i| format!("init-{i}"))
@@ -1018,10 +1256,10 @@ impl GenScenario {
                 format!("setImage: {{workload: {}, {target}image: \"{image}\"}}", self.workload_name(wi))
             }
             GenAction::SetImagePullPolicy { workload, container, policy } => {
-                if c.deployments.is_empty() {
+                if c.controllers.is_empty() {
                     return None;
                 }
-                let wi = c.deployments[pick(&c.deployments, workload)];
+                let wi = c.controllers[pick(&c.controllers, workload)];
                 let wl = &self.workloads[wi];
                 let names: Vec<String> = (0..wl.init.len())
                     .map(|i| format!("init-{i}"))
@@ -1035,6 +1273,13 @@ impl GenScenario {
             }
             GenAction::AddNodes { pool, count } => {
                 format!("addNodes: {{pool: p{}, count: {count}}}", pick(&self.pools, pool))
+            }
+            GenAction::RemoveNodes { pool, count } => {
+                format!("removeNodes: {{pool: p{}, count: {count}}}", pick(&self.pools, pool))
+            }
+            GenAction::ReplaceNodes { pool, count, max_unavailable } => {
+                let m = max_unavailable.map(|m| format!(", maxUnavailable: {m}")).unwrap_or_default();
+                format!("replaceNodes: {{pool: p{}, count: {count}{m}}}", pick(&self.pools, pool))
             }
             GenAction::Outage { registry, duration_s } => {
                 let host = &c.registries[pick(&c.registries, registry)].0;
@@ -1065,10 +1310,10 @@ impl GenScenario {
             GenVariant::Seed(s) => format!("{{seed: {s}}}"),
             GenVariant::NoTimeline => "{timeline: []}".to_string(),
             GenVariant::Replicas { workload, replicas } => {
-                if c.deployments.is_empty() {
+                if c.scalable.is_empty() {
                     return format!("{{seed: {}}}", self.seed + 1);
                 }
-                let wi = c.deployments[pick(&c.deployments, workload)];
+                let wi = c.scalable[pick(&c.scalable, workload)];
                 format!("{{workloads: {{{}: {{replicas: {replicas}}}}}}}", self.workload_name(wi))
             }
         }
@@ -1123,7 +1368,10 @@ impl Coverage {
 #[test]
 fn generated_scenarios_load_and_cover_every_feature() {
     use pullsim::model::image_ref::{ImageRef, PullPolicy};
-    use pullsim::model::spec::{Action, PinDigests, WorkloadKind};
+    use pullsim::model::spec::{
+        Action, DaemonSetUpdate, DeploymentStrategy, PinDigests, PodManagementPolicy, StatefulSetUpdate, WorkloadKind,
+        WorkloadStrategy,
+    };
     let mut cov = Coverage::default();
     for seed in 0..256u64 {
         let g = generate_scenario(seed);
@@ -1193,6 +1441,61 @@ fn generated_scenarios_load_and_cover_every_feature() {
         cov.add("alwaysPullImages", admissions.iter().any(|a| a.always_pull_images));
         cov.add("pinDigests Pod", admissions.iter().any(|a| a.pin_digests == Some(PinDigests::Pod)));
         cov.add("pinDigests Template", admissions.iter().any(|a| a.pin_digests == Some(PinDigests::Template)));
+        let strategy = |f: &dyn Fn(&WorkloadStrategy) -> bool| spec.workloads.iter().any(|w| f(&w.strategy));
+        cov.add("DaemonSet", strategy(&|s| matches!(s, WorkloadStrategy::DaemonSet { .. })));
+        cov.add(
+            "DaemonSet on some pools",
+            strategy(&|s| matches!(s, WorkloadStrategy::DaemonSet { pools, .. } if !pools.is_empty())),
+        );
+        cov.add(
+            "DaemonSet surge",
+            strategy(&|s| {
+                matches!(s, WorkloadStrategy::DaemonSet { update: DaemonSetUpdate::RollingUpdate { max_surge, .. }, .. }
+                    if max_surge.literal() > 0)
+            }),
+        );
+        cov.add(
+            "OnDelete",
+            strategy(&|s| {
+                matches!(
+                    s,
+                    WorkloadStrategy::DaemonSet { update: DaemonSetUpdate::OnDelete, .. }
+                        | WorkloadStrategy::StatefulSet { update: StatefulSetUpdate::OnDelete, .. }
+                )
+            }),
+        );
+        cov.add("StatefulSet", strategy(&|s| matches!(s, WorkloadStrategy::StatefulSet { .. })));
+        cov.add(
+            "StatefulSet Parallel",
+            strategy(&|s| matches!(s, WorkloadStrategy::StatefulSet { policy: PodManagementPolicy::Parallel, .. })),
+        );
+        cov.add(
+            "StatefulSet partition",
+            strategy(&|s| {
+                matches!(s, WorkloadStrategy::StatefulSet { update: StatefulSetUpdate::RollingUpdate { partition }, .. }
+                    if *partition > 0)
+            }),
+        );
+        cov.add("Recreate", strategy(&|s| matches!(s, WorkloadStrategy::Deployment(DeploymentStrategy::Recreate))));
+        cov.add(
+            "RollingUpdate without surge",
+            strategy(&|s| {
+                matches!(s, WorkloadStrategy::Deployment(DeploymentStrategy::RollingUpdate { max_surge, .. })
+                    if max_surge.literal() == 0)
+            }),
+        );
+        cov.add("minReadySeconds", spec.workloads.iter().any(|w| w.min_ready.as_micros() > 0));
+        cov.add("readinessDelay", containers.iter().any(|c| c.readiness_delay.as_micros() > 0));
+        cov.add("terminationDelay", containers.iter().any(|c| c.termination_delay.as_micros() > 0));
+        cov.add("runDuration", containers.iter().any(|c| c.run_duration.as_micros() > 0));
+        cov.add(
+            "short grace period",
+            spec.workloads.iter().any(|w| w.template.termination_grace.as_micros() < 30_000_000),
+        );
+        cov.add("removeNodes", actions(&|a| matches!(a, Action::RemoveNodes { .. })));
+        cov.add("replaceNodes", actions(&|a| matches!(a, Action::ReplaceNodes { .. })));
+        cov.add("imageLocality", spec.scheduler.image_locality);
+        cov.add("cancelPullOnPodDelete", spec.node_pools.iter().any(|p| p.kubelet.cancel_pull_on_pod_delete));
     }
     println!("generator coverage over 256 seeds: {:?}", cov.counts);
     let expected = [
@@ -1238,6 +1541,24 @@ fn generated_scenarios_load_and_cover_every_feature() {
         "addNodes",
         "registryOutage",
         "long run (>= 15 min)",
+        "DaemonSet",
+        "DaemonSet on some pools",
+        "DaemonSet surge",
+        "OnDelete",
+        "StatefulSet",
+        "StatefulSet Parallel",
+        "StatefulSet partition",
+        "Recreate",
+        "RollingUpdate without surge",
+        "minReadySeconds",
+        "readinessDelay",
+        "terminationDelay",
+        "runDuration",
+        "short grace period",
+        "removeNodes",
+        "replaceNodes",
+        "imageLocality",
+        "cancelPullOnPodDelete",
     ];
     for what in expected {
         let n = cov.counts.get(what).copied().unwrap_or(0);
