@@ -36,8 +36,9 @@ pub struct Node {
     pub store: ImageStore,
     /// containerd `max_concurrent_downloads`.
     pub max_concurrent_downloads: u32,
-    /// Pods bound here and not deleted.
-    pub pods: u32,
+    /// The live pods bound to the node (bound and not deleted), in no particular order: what a drain and the
+    /// pod garbage collector list by `spec.nodeName`, and the scheduler counts.
+    pub bound: Vec<PodId>,
     /// Offset of this kubelet's 1 s sync ticker.
     pub sync_tick_phase: SimDuration,
     /// Offset of this kubelet's 1 s generic PLEG relist, which notices an exited container.

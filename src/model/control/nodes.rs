@@ -53,7 +53,7 @@ impl Sim {
                 backoff: Backoff::default(),
                 store,
                 max_concurrent_downloads: spec.max_concurrent_downloads,
-                pods: 0,
+                bound: Vec::new(),
                 cordoned: false,
                 removed: false,
             };
@@ -79,15 +79,11 @@ impl Sim {
         }
     }
 
-    /// Live pods bound to `node`.
+    /// Live pods bound to `node`, oldest first.
     fn pods_on(&self, node: NodeId) -> Vec<PodId> {
-        (0..self.world.pods.len() as u32)
-            .map(PodId)
-            .filter(|&p| {
-                let p = &self.world.pods[p.0 as usize];
-                p.node == Some(node) && !p.deleted
-            })
-            .collect()
+        let mut pods = self.world.nodes[node.0 as usize].bound.clone();
+        pods.sort_unstable();
+        pods
     }
 
     /// The newest `count` live nodes of a pool leave.
@@ -113,7 +109,7 @@ impl Sim {
             return;
         }
         if !n.cordoned {
-            self.world.schedulable.remove(&(n.pods, node));
+            self.world.schedulable.remove(&(n.bound.len() as u32, node));
         }
         n.removed = true;
         // The node leaves first, then its pods go with it (the pod garbage collector's orphan deletion).
@@ -184,7 +180,7 @@ impl Sim {
                 let newly = !n.cordoned && !n.removed;
                 n.cordoned = true;
                 if newly {
-                    self.world.schedulable.remove(&(n.pods, node));
+                    self.world.schedulable.remove(&(n.bound.len() as u32, node));
                     self.emit(TraceKind::NodeCordoned { node });
                 }
             }
@@ -193,7 +189,8 @@ impl Sim {
             r.draining = batch;
             self.delete_pods(&evict);
         }
-        let drained = r.draining.iter().all(|&n| self.pods_on(n).iter().all(|&p| self.is_daemon_pod(p)));
+        let drained =
+            r.draining.iter().all(|&n| self.world.nodes[n.0 as usize].bound.iter().all(|&p| self.is_daemon_pod(p)));
         if !drained {
             return;
         }

@@ -294,7 +294,11 @@ impl Sim {
         let (workload, node) = (p.workload, p.node);
         self.world.workloads[workload.0 as usize].pods.remove(&pod);
         if let Some(node) = node {
-            self.node_pods_changed(node, -1);
+            self.node_pods_changed(node, |bound| {
+                if let Some(i) = bound.iter().position(|&p| p == pod) {
+                    bound.swap_remove(i);
+                }
+            });
         }
         let template = self.world.template(pod).clone();
         let states = self.world.pods[pod.0 as usize].containers.clone();

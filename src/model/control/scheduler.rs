@@ -39,22 +39,23 @@ impl Sim {
 
     /// Binds a pod to `node` and hands it to that node's pod worker.
     pub(crate) fn bind_to(&mut self, pod: PodId, node: NodeId) {
-        self.node_pods_changed(node, 1);
+        self.node_pods_changed(node, |bound| bound.push(pod));
         self.change_pod(pod, |p| p.node = Some(node));
         self.emit(TraceKind::PodScheduled { pod, node });
         self.queue.push(self.now, Event::PodSync { pod, generation: 0 });
     }
 
-    /// A pod was bound to or left `node`: keep the scheduler's view in step.
-    pub(crate) fn node_pods_changed(&mut self, node: NodeId, delta: i32) {
+    /// A pod was bound to or left `node` (`change` edits its list of bound pods): keep the scheduler's view in
+    /// step.
+    pub(crate) fn node_pods_changed(&mut self, node: NodeId, change: impl FnOnce(&mut Vec<PodId>)) {
         let n = &mut self.world.nodes[node.0 as usize];
         let listed = !n.cordoned && !n.removed;
         if listed {
-            self.world.schedulable.remove(&(n.pods, node));
+            self.world.schedulable.remove(&(n.bound.len() as u32, node));
         }
-        n.pods = n.pods.saturating_add_signed(delta);
+        change(&mut n.bound);
         if listed {
-            self.world.schedulable.insert((n.pods, node));
+            self.world.schedulable.insert((n.bound.len() as u32, node));
         }
     }
 
