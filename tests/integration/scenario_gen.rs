@@ -771,7 +771,7 @@ fn kind(k: Knobs) -> impl Strategy<Value = GenKind> {
             .prop_map(|(replicas, strategy)| GenKind::Deployment { replicas, strategy }),
         1 => (prop::collection::vec(any::<Index>(), 0..=2), ds_update)
             .prop_map(|(pools, update)| GenKind::DaemonSet { pools, update }),
-        1 => (0..=k.max_replicas, opt(0.6, vec!["OrderedReady", "Parallel"]), ss_update)
+        2 => (0..=k.max_replicas, opt(0.6, vec!["OrderedReady", "Parallel"]), ss_update)
             .prop_map(|(replicas, policy, update)| GenKind::StatefulSet { replicas, policy, update }),
     ]
 }
