@@ -1,8 +1,9 @@
 //! The kubelet (pkg/kubelet): the pod worker's sync and the image manager (`sync`), the pod worker's requeue
 //! and sync ticker (`pod_worker`), the image pull backoff (`backoff`), the serial or parallel puller
-//! (`puller`) and the registryPullQPS bucket (`token_bucket`).
+//! (`puller`), the registryPullQPS bucket (`token_bucket`) and the credential keyring (`keyring`).
 
 pub mod backoff;
+pub mod keyring;
 pub mod pod_worker;
 pub mod puller;
 mod sync;
