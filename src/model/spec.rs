@@ -66,6 +66,56 @@ pub struct RegistrySpec {
     pub latency: SimDuration,
     /// Repositories by path (`team/app`, `library/nginx`).
     pub repositories: BTreeMap<String, RepositorySpec>,
+    /// Who may read what, when the registry requires authentication; `None` = anonymous reads.
+    pub auth: Option<RegistryAuth>,
+}
+
+/// A private registry's access rules: which usernames may read which repositories. Passwords are not checked.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RegistryAuth {
+    /// Username -> repository prefixes it may read (`team` covers `team` and `team/...`; `*` every repository).
+    pub accept: BTreeMap<String, Vec<String>>,
+}
+
+impl RegistryAuth {
+    /// Whether `username` may read `repository`.
+    pub fn accepts(&self, username: &str, repository: &str) -> bool {
+        self.accept.get(username).is_some_and(|prefixes| {
+            prefixes.iter().any(|p| {
+                let p = p.trim_end_matches('/');
+                p == "*" || repository == p || repository.strip_prefix(p).is_some_and(|rest| rest.starts_with('/'))
+            })
+        })
+    }
+}
+
+/// One entry of a docker config (`auths.<location>`), after its `auth` field is decoded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Credential {
+    /// Where it comes from: `secret <namespace>/<name>` or `node <pool>`.
+    pub source: String,
+    /// `username` (or the user part of `auth`).
+    pub username: String,
+}
+
+/// The type of a Secret, as far as the kubelet's keyring cares.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SecretType {
+    /// `kubernetes.io/dockerconfigjson` (its `.dockerconfigjson` payload).
+    DockerConfigJson,
+    /// `kubernetes.io/dockercfg` (its `.dockercfg` payload).
+    Dockercfg,
+    /// Any other type: the kubelet ignores it for pulls.
+    Other(String),
+}
+
+/// A Secret a pod may name in `imagePullSecrets`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SecretSpec {
+    /// Its type.
+    pub kind: SecretType,
+    /// Its docker config entries: location as written -> credential, in location order.
+    pub auths: Vec<(String, Credential)>,
 }
 
 /// The kubelet settings that shape pulling (KubeletConfiguration).
@@ -128,6 +178,8 @@ pub struct NodePoolSpec {
     pub kubelet: KubeletConfig,
     /// Images present on every new node of the pool.
     pub preloaded: Vec<PreloadedImage>,
+    /// The node's docker `config.json` entries (location -> credential), in location order.
+    pub node_credentials: Vec<(String, Credential)>,
 }
 
 /// A container of a pod template, with its pull policy already defaulted.
@@ -183,6 +235,8 @@ pub struct PodTemplate {
     pub containers: Vec<ContainerSpec>,
     /// `terminationGracePeriodSeconds` (default 30 s).
     pub termination_grace: SimDuration,
+    /// `imagePullSecrets`: names of Secrets in the pod's namespace, in order.
+    pub image_pull_secrets: Vec<String>,
 }
 
 impl Default for PodTemplate {
@@ -191,6 +245,7 @@ impl Default for PodTemplate {
             init_containers: Vec::new(),
             containers: Vec::new(),
             termination_grace: DEFAULT_TERMINATION_GRACE,
+            image_pull_secrets: Vec::new(),
         }
     }
 }
@@ -537,6 +592,8 @@ pub struct ClusterSpec {
     pub admission: Admission,
     /// Scheduler scoring.
     pub scheduler: SchedulerSpec,
+    /// Secrets by namespace, then name.
+    pub secrets: BTreeMap<String, BTreeMap<String, SecretSpec>>,
     /// Most trace records the run may keep before it stops early (normally [`crate::model::MAX_TRACE_EVENTS`]).
     pub max_trace_events: usize,
 }

@@ -29,6 +29,10 @@ pub enum PullFailure {
     NoSuchHost,
     /// The pod was deleted; the kubelet cancelled the sync's context.
     Cancelled,
+    /// A private registry refused an anonymous pull (401, then `insufficient_scope` from its token service).
+    AccessDenied,
+    /// A private registry refused every credential the kubelet tried (401 on each).
+    Unauthorized,
 }
 
 impl PullFailure {
@@ -40,6 +44,10 @@ impl PullFailure {
             PullFailure::RegistryUnavailable => "unexpected status: 503 Service Unavailable",
             PullFailure::NoSuchHost => "dial tcp: lookup: no such host",
             PullFailure::Cancelled => "context canceled",
+            PullFailure::AccessDenied => {
+                "pull access denied, repository does not exist or may require authorization: server message: insufficient_scope: authorization failed"
+            }
+            PullFailure::Unauthorized => "failed to authorize: failed to fetch oauth token: unexpected status: 401 Unauthorized",
         }
     }
 }

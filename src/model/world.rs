@@ -172,6 +172,8 @@ pub struct Pull {
     /// When the last layer it needed finished downloading (its own or another pull's); unpacking may go on
     /// after that. `None` if it needed no download.
     pub downloaded_at: Option<SimTime>,
+    /// Which of the pod's credentials the current manifest request carries (a private registry only).
+    pub attempt: u32,
 }
 
 /// A Deployment's ReplicaSet: one per distinct template revision (the index is the revision).

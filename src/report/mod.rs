@@ -1,6 +1,7 @@
 //! Reports: a run's trace and final state turned into events.jsonl, summary.json, a short text summary, SVG
 //! charts, index.html and report.md. Everything here reads the model's output; nothing feeds back into a run.
 
+pub mod access;
 pub mod charts;
 pub mod drift;
 pub mod events;

@@ -163,6 +163,9 @@ pub struct VariantSummary {
     pub pods: PodCounts,
     /// Workloads by name.
     pub workloads: BTreeMap<String, WorkloadSummary>,
+    /// Container starts without an accepted credential; only when a registry requires authentication.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub access: Option<super::access::Access>,
 }
 
 impl VariantSummary {
@@ -270,6 +273,7 @@ impl VariantSummary {
             pod_start_latency_ms: Percentiles::of_micros(start),
             pods,
             workloads,
+            access: super::access::of(out),
         }
     }
 }

@@ -63,7 +63,7 @@ pub(crate) struct RawMetadata {
 #[serde(
     deny_unknown_fields,
     rename_all = "camelCase",
-    expecting = "a map of spec fields (duration, layers, images, registries, nodePools, workloads, timeline, admission, scheduler, variants, sweep)"
+    expecting = "a map of spec fields (duration, layers, images, registries, nodePools, namespaces, workloads, timeline, admission, scheduler, variants, sweep)"
 )]
 pub(crate) struct RawSpec {
     #[serde(default)]
@@ -78,6 +78,8 @@ pub(crate) struct RawSpec {
     #[serde(default)]
     pub(crate) node_pools: BTreeMap<String, RawNodePool>,
     #[serde(default)]
+    pub(crate) namespaces: BTreeMap<String, RawNamespace>,
+    #[serde(default)]
     pub(crate) workloads: BTreeMap<String, RawWorkload>,
     #[serde(default)]
     pub(crate) timeline: Vec<RawTimelineEntry>,
@@ -89,6 +91,68 @@ pub(crate) struct RawSpec {
     pub(crate) admission: Option<RawAdmission>,
     #[serde(default)]
     pub(crate) scheduler: Option<RawScheduler>,
+}
+
+/// `spec.namespaces.<name>`: what a namespace holds that pulls read.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase", expecting = "a map with secrets")]
+pub(crate) struct RawNamespace {
+    #[serde(default)]
+    pub(crate) secrets: BTreeMap<String, RawSecret>,
+}
+
+/// A Secret: its type and, for the docker config types, the `auths` of its payload.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase", expecting = "a map with type and auths")]
+pub(crate) struct RawSecret {
+    #[serde(rename = "type")]
+    pub(crate) kind: String,
+    #[serde(default)]
+    pub(crate) auths: BTreeMap<String, RawAuthEntry>,
+}
+
+/// One `auths` entry of a docker config.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase", expecting = "a map with username and password, or auth")]
+pub(crate) struct RawAuthEntry {
+    #[serde(default)]
+    pub(crate) username: Option<String>,
+    /// Not checked by pullsim's registries; accepted so that real entries paste in.
+    #[serde(default)]
+    #[allow(dead_code)]
+    pub(crate) password: Option<String>,
+    #[serde(default)]
+    pub(crate) auth: Option<String>,
+    /// Deprecated in docker configs; ignored.
+    #[serde(default)]
+    #[allow(dead_code)]
+    pub(crate) email: Option<String>,
+}
+
+/// A node's docker `config.json`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase", expecting = "a map with auths")]
+pub(crate) struct RawDockerConfig {
+    #[serde(default)]
+    pub(crate) auths: BTreeMap<String, RawAuthEntry>,
+}
+
+/// `registries.<host>.auth`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase", expecting = "a map with required and accept")]
+pub(crate) struct RawRegistryAuth {
+    #[serde(default)]
+    pub(crate) required: Option<bool>,
+    #[serde(default)]
+    pub(crate) accept: BTreeMap<String, Vec<String>>,
+}
+
+/// `imagePullSecrets` entry.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase", expecting = "a map with name")]
+pub(crate) struct RawLocalObjectReference {
+    #[serde(default)]
+    pub(crate) name: String,
 }
 
 /// `spec.scheduler`: the scheduler's scoring plugins.
@@ -324,7 +388,7 @@ pub(crate) struct RawImage {
 #[serde(
     deny_unknown_fields,
     rename_all = "camelCase",
-    expecting = "a map of registry fields (bandwidth, latency, repositories)"
+    expecting = "a map of registry fields (bandwidth, latency, repositories, auth)"
 )]
 pub(crate) struct RawRegistry {
     #[serde(default)]
@@ -333,6 +397,8 @@ pub(crate) struct RawRegistry {
     pub(crate) latency: Option<Quantity>,
     #[serde(default)]
     pub(crate) repositories: BTreeMap<String, RawRepository>,
+    #[serde(default)]
+    pub(crate) auth: Option<RawRegistryAuth>,
 }
 
 /// A repository.
@@ -348,7 +414,7 @@ pub(crate) struct RawRepository {
 #[serde(
     deny_unknown_fields,
     rename_all = "camelCase",
-    expecting = "a map of node pool fields (count, bandwidth, diskWrite, maxConcurrentDownloads, kubelet, preloaded)"
+    expecting = "a map of node pool fields (count, bandwidth, diskWrite, maxConcurrentDownloads, kubelet, preloaded, nodeCredentials)"
 )]
 pub(crate) struct RawNodePool {
     #[serde(deserialize_with = "whole")]
@@ -363,6 +429,9 @@ pub(crate) struct RawNodePool {
     pub(crate) kubelet: RawKubelet,
     #[serde(default)]
     pub(crate) preloaded: Vec<String>,
+    /// The node's docker `config.json`.
+    #[serde(default)]
+    pub(crate) node_credentials: Option<RawDockerConfig>,
 }
 
 /// The KubeletConfiguration fields that shape pulls.
@@ -437,7 +506,7 @@ pub(crate) struct RawTemplate {
 #[serde(
     deny_unknown_fields,
     rename_all = "camelCase",
-    expecting = "a map with containers and optional initContainers and terminationGracePeriodSeconds"
+    expecting = "a map with containers and optional initContainers, imagePullSecrets and terminationGracePeriodSeconds"
 )]
 pub(crate) struct RawPodSpec {
     #[serde(default, deserialize_with = "opt_whole")]
@@ -446,6 +515,8 @@ pub(crate) struct RawPodSpec {
     pub(crate) init_containers: Vec<RawContainer>,
     #[serde(default)]
     pub(crate) containers: Vec<RawContainer>,
+    #[serde(default)]
+    pub(crate) image_pull_secrets: Vec<RawLocalObjectReference>,
 }
 
 /// A container.

@@ -182,12 +182,30 @@ pub(crate) fn resolve_spec(raw: &RawSpec, at: &FieldPath) -> Result<ClusterSpec,
             }
             repositories.insert(repo.clone(), RepositorySpec { tags });
         }
+        let auth = r.auth.as_ref().and_then(|a| {
+            let apath = path.key("auth");
+            for (user, prefixes) in &a.accept {
+                if user.is_empty() {
+                    p.add(&apath.key("accept"), "a username is not empty");
+                }
+                for (i, prefix) in prefixes.iter().enumerate() {
+                    if prefix.trim_end_matches('/').is_empty() {
+                        p.add(
+                            &apath.key("accept").key(user).index(i),
+                            "expected a repository prefix (team, team/app) or * for every repository",
+                        );
+                    }
+                }
+            }
+            a.required.unwrap_or(true).then(|| RegistryAuth { accept: a.accept.clone() })
+        });
         registry_ids.insert(host.clone(), RegistryId(registries.len() as u32));
         registries.push(RegistrySpec {
             host: host.clone(),
             bandwidth_bps,
             latency: SimDuration::from_micros(latency),
             repositories,
+            auth,
         });
     }
 
@@ -214,8 +232,12 @@ pub(crate) fn resolve_spec(raw: &RawSpec, at: &FieldPath) -> Result<ClusterSpec,
                 Err(e) => p.add(&ppath, e),
             }
         }
+        let node_credentials = np.node_credentials.as_ref().map_or_else(Vec::new, |c| {
+            docker_config(&mut p, &path.key("nodeCredentials").key("auths"), &c.auths, &format!("node {name}"))
+        });
         pool_ids.insert(name.clone(), PoolId(node_pools.len() as u32));
         node_pools.push(NodePoolSpec {
+            node_credentials,
             name: name.clone(),
             count: count as u32,
             bandwidth_bps: opt_bandwidth(&mut p, &path.key("bandwidth"), &np.bandwidth),
@@ -535,12 +557,34 @@ pub(crate) fn resolve_spec(raw: &RawSpec, at: &FieldPath) -> Result<ClusterSpec,
     };
     let scheduler =
         SchedulerSpec { image_locality: raw.scheduler.as_ref().and_then(|s| s.image_locality).unwrap_or(false) };
+    let mut secrets: BTreeMap<String, BTreeMap<String, SecretSpec>> = BTreeMap::new();
+    for (ns, n) in &raw.namespaces {
+        let npath = at.key("namespaces").key(ns);
+        if !valid_name(ns) {
+            p.add(&npath, "namespaces are lowercase letters, digits and '-'");
+        }
+        for (name, s) in &n.secrets {
+            let spath = npath.key("secrets").key(name);
+            let kind = match s.kind.as_str() {
+                "kubernetes.io/dockerconfigjson" => SecretType::DockerConfigJson,
+                "kubernetes.io/dockercfg" => SecretType::Dockercfg,
+                "" => {
+                    p.add(&spath.key("type"), "expected a Secret type such as kubernetes.io/dockerconfigjson");
+                    SecretType::Other(String::new())
+                }
+                other => SecretType::Other(other.to_string()),
+            };
+            let auths = docker_config(&mut p, &spath.key("auths"), &s.auths, &format!("secret {ns}/{name}"));
+            secrets.entry(ns.clone()).or_default().insert(name.clone(), SecretSpec { kind, auths });
+        }
+    }
     if !p.0.is_empty() {
         return Err(p.0);
     }
     Ok(ClusterSpec {
         admission,
         scheduler,
+        secrets,
         seed: raw.seed.unwrap_or(0),
         duration: SimDuration::from_micros(duration),
         layers,
@@ -670,7 +714,46 @@ fn resolve_pod_spec(p: &mut Problems, path: &FieldPath, s: &RawPodSpec) -> PodTe
         None => DEFAULT_TERMINATION_GRACE,
         Some(v) => SimDuration::from_secs(bounded(p, &path.key("terminationGracePeriodSeconds"), v, 0, MAX_SECONDS)),
     };
-    PodTemplate { init_containers, containers, termination_grace }
+    let image_pull_secrets = s.image_pull_secrets.iter().map(|r| r.name.clone()).collect();
+    PodTemplate { init_containers, containers, termination_grace, image_pull_secrets }
+}
+
+/// A docker config's `auths`, as the kubelet reads them (credentialprovider/config.go): a non-empty `auth`
+/// (base64 of `username:password`, padded or not) overrides `username`; its user part is what the registry
+/// checks. A malformed `auth` makes the kubelet refuse the whole payload; here it is refused as bad input.
+fn docker_config(
+    p: &mut Problems,
+    path: &FieldPath,
+    auths: &BTreeMap<String, RawAuthEntry>,
+    source: &str,
+) -> Vec<(String, Credential)> {
+    use base64::Engine;
+    let mut out = Vec::new();
+    for (loc, e) in auths {
+        let username = match e.auth.as_deref().filter(|a| !a.is_empty()) {
+            None => e.username.clone().unwrap_or_default(),
+            Some(a) => {
+                let engine = if a.trim().ends_with('=') {
+                    &base64::engine::general_purpose::STANDARD
+                } else {
+                    &base64::engine::general_purpose::STANDARD_NO_PAD
+                };
+                let decoded = engine.decode(a.trim()).ok().and_then(|b| String::from_utf8(b).ok());
+                match decoded.as_deref().and_then(|d| d.split_once(':')) {
+                    Some((user, _)) => user.to_string(),
+                    None => {
+                        p.add(
+                            &path.key(loc).key("auth"),
+                            "unable to parse auth field, must be formatted as base64(username:password)",
+                        );
+                        String::new()
+                    }
+                }
+            }
+        };
+        out.push((loc.clone(), Credential { source: source.to_string(), username }));
+    }
+    out
 }
 
 /// Resolves a preloaded reference against the registries as they are at the start of the run.

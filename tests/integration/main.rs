@@ -3,6 +3,7 @@
 mod cli;
 mod common;
 mod corpus;
+mod credentials;
 mod determinism;
 mod drift;
 mod fuzz_regressions;

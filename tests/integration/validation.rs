@@ -182,7 +182,7 @@ fn wrong_types_say_what_was_expected() {
             "    pool:\n      count: 2\n      bandwidth: 1Gbps\n      kubelet:\n        serializeImagePulls: false\n        maxParallelImagePulls: 2\n",
             "    pool: 5\n",
         ),
-        &["checks.yaml:22:5: spec.nodePools.pool: expected a map of node pool fields (count, bandwidth, diskWrite, maxConcurrentDownloads, kubelet, preloaded), got the number 5"],
+        &["checks.yaml:22:5: spec.nodePools.pool: expected a map of node pool fields (count, bandwidth, diskWrite, maxConcurrentDownloads, kubelet, preloaded, nodeCredentials), got the number 5"],
     );
     check(
         "- a\n- b\n",
@@ -206,7 +206,7 @@ fn unknown_keys_are_errors_at_every_depth() {
     );
     check(
         &with("  timeline:\n", "  timelines: []\n  timeline:\n"),
-        &["checks.yaml:41:3: spec: unknown field \"timelines\"; did you mean \"timeline\"? (expected one of seed, duration, layers, images, registries, nodePools, workloads, timeline, variants, sweep, admission, scheduler)"],
+        &["checks.yaml:41:3: spec: unknown field \"timelines\"; did you mean \"timeline\"? (expected one of seed, duration, layers, images, registries, nodePools, namespaces, workloads, timeline, variants, sweep, admission, scheduler)"],
     );
     check(
         &with("      replicas: 3", "      replica: 3"),

@@ -238,6 +238,7 @@ impl Sim {
             pending: 0,
             fetched_bytes: 0,
             downloaded_at: None,
+            attempt: 0,
         });
         self.set_waiting(pod, i, WaitingReason::ContainerCreating);
         self.world.pods[pod.0 as usize].worker.pulling = Some(pull);

@@ -57,6 +57,36 @@ impl Sim {
         self.queue.push(at, Event::ManifestResponse { pull });
     }
 
+    /// At a private registry, whether the manifest request of `pull` is refused: `None` when it is (401) and
+    /// another credential is left to try, `Some(failure)` when it is and none is; the outer `None` when it is
+    /// accepted or the registry is public.
+    fn refused_credential(&self, pull: PullId, reg: usize) -> Option<Option<PullFailure>> {
+        let auth = self.world.spec.registries[reg].auth.as_ref()?;
+        let p = &self.world.pulls[pull.0 as usize];
+        let pod = &self.world.pods[p.pod.0 as usize];
+        let pool = self.world.nodes[p.node.0 as usize].pool;
+        let found = crate::model::kubelet::credentials::pull_credentials(
+            &self.world.spec,
+            &pod.namespace,
+            self.world.template(p.pod),
+            pool,
+            &p.reference.name(),
+        );
+        let attempt = p.attempt as usize;
+        let accepted =
+            found.credentials.get(attempt).is_some_and(|c| auth.accepts(&c.username, &p.reference.repository));
+        if accepted {
+            return None;
+        }
+        Some(if attempt + 1 < found.credentials.len() {
+            None
+        } else if found.credentials.is_empty() {
+            Some(PullFailure::AccessDenied)
+        } else {
+            Some(PullFailure::Unauthorized)
+        })
+    }
+
     fn registry_of(&self, pull: PullId) -> usize {
         self.world.pulls[pull.0 as usize].registry.map_or(0, |r| r.0 as usize)
     }
@@ -72,6 +102,23 @@ impl Sim {
             r.stats.failed_requests += 1;
             return self.finish_pull(pull, Err(PullFailure::RegistryUnavailable));
         }
+        if let Some(refused) = self.refused_credential(pull, reg) {
+            let r = &mut self.world.registries[reg];
+            r.stats.failed_requests += 1;
+            let latency = r.latency;
+            match refused {
+                // The next credential: one more CRI PullImage, one more manifest request.
+                None => {
+                    r.stats.manifest_requests += 1;
+                    self.world.pulls[pull.0 as usize].attempt += 1;
+                    self.queue.push(self.now + latency, Event::ManifestResponse { pull });
+                }
+                Some(failure) => self.finish_pull(pull, Err(failure)),
+            }
+            return;
+        }
+        let p = &self.world.pulls[pull.0 as usize];
+        let r = &mut self.world.registries[reg];
         let resolved = r.repositories.get(&p.reference.repository).and_then(|repo| match &p.reference.digest {
             Some(d) => self.world.image_by_digest.get(d).filter(|i| repo.manifests.contains(i)).copied(),
             None => repo.tags.get(p.reference.effective_tag().unwrap_or("latest")).copied(),

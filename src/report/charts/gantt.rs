@@ -50,6 +50,8 @@ fn short_reason(outcome: PullOutcome) -> Option<&'static str> {
             PullFailure::RegistryUnavailable => "\u{2715} 503 unavailable",
             PullFailure::NoSuchHost => "\u{2715} no such host",
             PullFailure::Cancelled => "\u{2715} cancelled",
+            PullFailure::AccessDenied => "\u{2715} access denied",
+            PullFailure::Unauthorized => "\u{2715} 401 unauthorized",
         }),
         PullOutcome::Cancelled => Some("\u{2715} cancelled (pod deleted)"),
     }

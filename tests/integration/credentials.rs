@@ -1,0 +1,197 @@
+//! Private registries and the credentials the kubelet tries: pod pull secrets, then the node's config.json,
+//! each tried in the keyring's order until the registry accepts one, every try a manifest request.
+
+use crate::common::run_yaml;
+use pullsim::model::trace::{PullFailure, TraceKind};
+use pullsim::model::RunOutput;
+
+const HEAD: &str = "apiVersion: pullsim/v1\nkind: Scenario\nmetadata: {name: creds}\nspec:\n";
+
+/// One 10 MiB image at reg.example.com/team/app (100 ms latency) that only `alice` may read, one node, and
+/// one pod in namespace team-a with `secrets` as its imagePullSecrets; `extra` is spliced into the pool. The run
+/// lasts 5 s, shorter than the first back-off, so the registry sees the first pull only.
+fn private(secrets: &str, pool_extra: &str) -> String {
+    format!(
+        "{HEAD}  duration: 5s
+  layers: {{l: 10MiB}}
+  images: {{app: {{layers: [l]}}}}
+  registries:
+    reg.example.com:
+      latency: 100ms
+      repositories: {{team/app: {{tags: {{v1: app}}}}, other/app: {{tags: {{v1: app}}}}}}
+      auth: {{accept: {{alice: [team]}}}}
+  namespaces:
+    team-a:
+      secrets:
+        good: {{type: kubernetes.io/dockerconfigjson, auths: {{reg.example.com: {{username: alice, password: s3cret}}}}}}
+        bad: {{type: kubernetes.io/dockerconfigjson, auths: {{reg.example.com: {{username: mallory, password: x}}}}}}
+        opaque: {{type: Opaque, auths: {{reg.example.com: {{username: alice}}}}}}
+        encoded: {{type: kubernetes.io/dockercfg, auths: {{\"https://reg.example.com/v1/\": {{auth: \"YWxpY2U6czNjcmV0\"}}}}}}
+  nodePools:
+    p: {{count: 1, bandwidth: 1Gbps{pool_extra}}}
+  workloads:
+    web:
+      kind: Pod
+      namespace: team-a
+      spec:
+        imagePullSecrets: [{secrets}]
+        containers: [{{name: c, image: reg.example.com/team/app:v1}}]
+"
+    )
+}
+
+/// (manifest requests, failed requests) of the only registry, and how the first pull ended.
+fn outcome(out: &RunOutput) -> (u64, u64, Option<Result<u64, PullFailure>>) {
+    let stats = &out.world.registries[0].stats;
+    let end = out.trace.iter().find_map(|e| match e.kind {
+        TraceKind::PullCompleted { pull, .. } if pull.0 == 0 => Some(Ok(e.t.as_micros())),
+        TraceKind::PullFailed { pull, failure } if pull.0 == 0 => Some(Err(failure)),
+        _ => None,
+    });
+    (stats.manifest_requests, stats.failed_requests, end)
+}
+
+#[test]
+fn an_anonymous_pull_of_a_private_image_is_denied_and_backs_off() {
+    let out = run_yaml(&private("", ""));
+    assert_eq!(outcome(&out), (1, 1, Some(Err(PullFailure::AccessDenied))));
+    assert!(out.trace.iter().any(|e| matches!(e.kind, TraceKind::Backoff { refused: false, .. })));
+    assert!(PullFailure::AccessDenied.message().starts_with("pull access denied"));
+}
+
+#[test]
+fn the_kubelet_tries_each_credential_in_order_one_request_each() {
+    // bad (mallory) is refused, good (alice) accepted: two manifest requests, the second 100 ms later.
+    let out = run_yaml(&private("{name: bad}, {name: good}", ""));
+    let (requests, failed, end) = outcome(&out);
+    assert_eq!((requests, failed), (2, 1));
+    // 100 ms refused + 100 ms manifest + 100 ms blob + 10 MiB at 1 Gbps (83.886 ms, rounded up).
+    assert_eq!(end, Some(Ok(383_887)));
+}
+
+#[test]
+fn only_refused_credentials_fail_with_401_and_no_anonymous_try() {
+    let out = run_yaml(&private("{name: bad}", ""));
+    assert_eq!(outcome(&out), (1, 1, Some(Err(PullFailure::Unauthorized))));
+}
+
+#[test]
+fn a_missing_secret_and_one_of_another_type_are_skipped() {
+    let out = run_yaml(&private("{name: nowhere}, {name: opaque}, {name: good}", ""));
+    assert_eq!(outcome(&out).0, 1);
+    assert!(matches!(outcome(&out).2, Some(Ok(_))));
+    let out = run_yaml(&private("{name: nowhere}, {name: opaque}", ""));
+    assert_eq!(outcome(&out), (1, 1, Some(Err(PullFailure::AccessDenied))));
+}
+
+#[test]
+fn a_base64_auth_entry_gives_its_username() {
+    let out = run_yaml(&private("{name: encoded}", ""));
+    assert_eq!(outcome(&out).0, 1);
+    assert!(matches!(outcome(&out).2, Some(Ok(_))));
+}
+
+#[test]
+fn node_credentials_come_after_the_pods_and_serve_every_pod() {
+    let node = ", nodeCredentials: {auths: {reg.example.com: {username: alice}}}";
+    let out = run_yaml(&private("", node));
+    assert_eq!(outcome(&out).0, 1);
+    assert!(matches!(outcome(&out).2, Some(Ok(_))));
+    // The pod's refused secret is tried first, then the node's.
+    let out = run_yaml(&private("{name: bad}", node));
+    assert_eq!(outcome(&out).0, 2);
+    assert!(matches!(outcome(&out).2, Some(Ok(_))));
+}
+
+#[test]
+fn a_credential_is_accepted_only_for_the_repositories_it_may_read() {
+    let text = private("{name: good}", "").replace("reg.example.com/team/app:v1", "reg.example.com/other/app:v1");
+    assert_eq!(outcome(&run_yaml(&text)), (1, 1, Some(Err(PullFailure::Unauthorized))));
+}
+
+#[test]
+fn a_public_registry_ignores_credentials() {
+    let text = private("{name: bad}", "").replace("      auth: {accept: {alice: [team]}}\n", "");
+    assert_eq!(outcome(&run_yaml(&text)).0, 1);
+    assert!(matches!(outcome(&run_yaml(&text)).2, Some(Ok(_))));
+}
+
+/// Two tenants on one node: team-a's `web` holds alice's secret, team-b's `intruder` holds nothing; both run
+/// reg.example.com/team/app:v1 with `policy`. `preloaded` bakes the image into the node.
+fn tenants(policy: &str, preloaded: bool) -> String {
+    let preload = if preloaded { ", preloaded: [reg.example.com/team/app:v1]" } else { "" };
+    format!(
+        "{HEAD}  duration: 5s
+  layers: {{l: 10MiB}}
+  images: {{app: {{layers: [l]}}}}
+  registries:
+    reg.example.com:
+      latency: 100ms
+      repositories: {{team/app: {{tags: {{v1: app}}}}}}
+      auth: {{accept: {{alice: [team]}}}}
+  namespaces:
+    team-a:
+      secrets:
+        good: {{type: kubernetes.io/dockerconfigjson, auths: {{reg.example.com: {{username: alice}}}}}}
+  nodePools:
+    p: {{count: 1, bandwidth: 1Gbps{preload}}}
+  workloads:
+    web:
+      kind: Pod
+      namespace: team-a
+      spec:
+        imagePullSecrets: [{{name: good}}]
+        containers: [{{name: c, image: reg.example.com/team/app:v1, imagePullPolicy: {policy}}}]
+"
+    )
+}
+
+fn access(text: &str) -> pullsim::report::access::Access {
+    let s = pullsim::scenario::parse("inline.yaml", text).unwrap_or_else(|e| panic!("{e}"));
+    let out = pullsim::model::run(&s.variants[0].spec);
+    pullsim::report::access::of(&out).expect("a private registry")
+}
+
+/// `tenants` plus team-b's pod without credentials, created at 2 s (after `web` pulled) by a scale of a
+/// Deployment from 0.
+fn with_intruder(text: &str, policy: &str) -> String {
+    format!(
+        "{text}    intruder:
+      kind: Deployment
+      namespace: team-b
+      replicas: 0
+      template: {{spec: {{containers: [{{name: c, image: reg.example.com/team/app:v1, imagePullPolicy: {policy}}}]}}}}
+  timeline:
+    - {{at: 2s, scale: {{workload: intruder, replicas: 1}}}}
+"
+    )
+}
+
+#[test]
+fn a_pod_without_credentials_runs_a_private_image_another_tenant_pulled() {
+    let a = access(&with_intruder(&tenants("IfNotPresent", false), "IfNotPresent"));
+    assert_eq!(a.unauthorized_starts, 1, "{a:?}");
+    let start = &a.unauthorized[0];
+    assert_eq!((start.pod.as_str(), start.node.as_str()), ("team-b/intruder-0", "p-0"));
+    assert_eq!(start.source, "pulled by team-a/web");
+    // With Always the intruder's pull asks the registry, which refuses it: nothing runs without credentials.
+    let a = access(&with_intruder(&tenants("IfNotPresent", false), "Always"));
+    assert_eq!(a.unauthorized_starts, 0);
+}
+
+#[test]
+fn a_preloaded_private_image_runs_without_credentials() {
+    let a = access(&with_intruder(&tenants("IfNotPresent", true), "IfNotPresent"));
+    assert_eq!(a.unauthorized_starts, 1);
+    assert_eq!(a.unauthorized[0].source, "preloaded");
+}
+
+#[test]
+fn summary_json_has_access_only_when_a_registry_requires_authentication() {
+    let s = pullsim::scenario::parse("inline.yaml", &tenants("IfNotPresent", false)).unwrap();
+    let out = pullsim::model::run(&s.variants[0].spec);
+    assert!(pullsim::report::access::of(&out).is_some());
+    let public = tenants("IfNotPresent", false).replace("      auth: {accept: {alice: [team]}}\n", "");
+    let s = pullsim::scenario::parse("inline.yaml", &public).unwrap();
+    assert!(pullsim::report::access::of(&pullsim::model::run(&s.variants[0].spec)).is_none());
+}
