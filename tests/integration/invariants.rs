@@ -19,6 +19,7 @@ use crate::scenario_gen::{self, GenScenario, Knobs};
 use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::{Config, TestCaseError, TestError};
 use pullsim::model::image_ref::{ImageRef, PullPolicy};
+use pullsim::model::kubelet::credentials::pull_credentials;
 use pullsim::model::spec::{
     Action, ClusterSpec, DaemonSetUpdate, DeploymentStrategy, PinDigests, PodManagementPolicy, StatefulSetUpdate,
     WorkloadKind, WorkloadStrategy,
@@ -72,6 +73,10 @@ pub const INVARIANTS: &[(&str, Check)] = &[
     ("scheduler_binds_to_the_least_loaded_node", scheduler_binds_to_the_least_loaded_node),
     ("workloads_follow_their_desired_state", workloads_follow_their_desired_state),
     ("controllers_keep_their_strategy", controllers_keep_their_strategy),
+    (
+        "private_images_run_without_credentials_only_when_present",
+        private_images_run_without_credentials_only_when_present,
+    ),
 ];
 
 macro_rules! ensure {
@@ -136,6 +141,8 @@ pub struct PullFacts {
     pub tau: Option<u64>,
     /// What its reference resolves to at `tau` from the spec's tags and pushes.
     pub resolved: Option<u32>,
+    /// At a private registry: how it is refused at `tau` when no credential it carries is accepted.
+    pub denied: Option<PullFailure>,
 }
 
 /// Facts shared by the invariants, derived from the trace and the spec.
@@ -219,6 +226,7 @@ impl Facts {
                     end: None,
                     tau: None,
                     resolved: None,
+                    denied: None,
                 }
             })
             .collect();
@@ -261,9 +269,34 @@ impl Facts {
                 && matches!(e, End::Failed(PullFailure::QpsExceeded) | End::Cancelled));
             if let (Some(s), Some(r), Some(reference), false) = (p.started, p.registry, &p.reference, rejected_at_start)
             {
-                let tau = s + spec.registries[r].latency.as_micros();
+                let latency = spec.registries[r].latency.as_micros();
+                let mut tau = s + latency;
+                // A private registry: one manifest request per credential the kubelet finds, in order, until
+                // one is accepted (or an outage answers first); with none accepted the last try is refused.
+                if let (Some(auth), Some(node)) = (&spec.registries[r].auth, p.node) {
+                    let pod = &out.world.pods[p.pod as usize];
+                    let pool = out.world.nodes[node].pool;
+                    let template = out.world.template(PodId(p.pod));
+                    let creds = pull_credentials(spec, &pod.namespace, template, pool, &reference.name()).credentials;
+                    let mut j = 0;
+                    while !f.down(r, tau)
+                        && !creds.get(j).is_some_and(|c| auth.accepts(&c.username, &reference.repository))
+                    {
+                        if j + 1 < creds.len() {
+                            j += 1;
+                            tau += latency;
+                        } else {
+                            p.denied = Some(if creds.is_empty() {
+                                PullFailure::AccessDenied
+                            } else {
+                                PullFailure::Unauthorized
+                            });
+                            break;
+                        }
+                    }
+                }
                 p.tau = Some(tau);
-                p.resolved = f.resolve(spec, r, reference, tau);
+                p.resolved = if p.denied.is_some() { None } else { f.resolve(spec, r, reference, tau) };
             }
         }
         f.pulls = pulls;
@@ -1356,8 +1389,9 @@ fn every_pull_start_has_a_qps_token(c: &Ctx<'_>) -> Result<(), String> {
 }
 
 /// How each started pull ends follows from the spec alone: an unknown host fails at once; otherwise the
-/// manifest answer is due one latency after the start and fails with 503 during an outage, with "manifest
-/// unknown" when the reference resolves to nothing then, and else the pull can only complete with the
+/// manifest answer is due one latency after the start (at a private registry, one latency per credential
+/// tried, until one is accepted; refused when none is: "access denied" without credentials, 401 with) and
+/// fails with 503 during an outage, with "manifest unknown" when the reference resolves to nothing then, and else the pull can only complete with the
 /// manifest it resolved to then, or fail with 503 on a blob answered during an outage, or be cancelled. A
 /// completed pull reports its durations from its own start and queueing.
 fn pull_outcomes_follow_the_registries(c: &Ctx<'_>) -> Result<(), String> {
@@ -1423,6 +1457,16 @@ fn pull_outcomes_follow_the_registries(c: &Ctx<'_>) -> Result<(), String> {
             ensure!(
                 (t, end) == (tau, End::Failed(PullFailure::RegistryUnavailable)),
                 "{}: its manifest answer at {} falls in an outage, yet it ended {end:?} at {}",
+                name(),
+                secs(tau),
+                secs(t)
+            );
+            continue;
+        }
+        if let Some(refused) = p.denied {
+            ensure!(
+                (t, end) == (tau, End::Failed(refused)),
+                "{}: no credential it carries is accepted, so its last try at {} is refused ({refused:?}), yet it ended {end:?} at {}",
                 name(),
                 secs(tau),
                 secs(t)
@@ -2402,6 +2446,85 @@ fn controllers_keep_their_strategy(c: &Ctx<'_>) -> Result<(), String> {
     Ok(())
 }
 
+/// Private registries: a container of a pod holding no credential the registry accepts for the repository
+/// (its pull secrets and its node's `nodeCredentials`, as the kubelet finds them) starts only with a manifest
+/// already on its node — preloaded, or brought by an earlier completed pull there — never with one its own
+/// pull brought; and summary.json's `access` counts exactly those starts (and is absent without a private
+/// registry).
+fn private_images_run_without_credentials_only_when_present(c: &Ctx<'_>) -> Result<(), String> {
+    let w = &c.out.world;
+    let private = c.spec.registries.iter().any(|r| r.auth.is_some());
+    ensure!(
+        c.summary.access.is_some() == private,
+        "summary.json access present: {}, a private registry: {private}",
+        c.summary.access.is_some()
+    );
+    // (node, manifest) present: preloaded ones from the spec, then completed pulls.
+    let mut present: BTreeSet<(usize, u32)> = BTreeSet::new();
+    let mut own: BTreeMap<(u32, u32), u32> = BTreeMap::new();
+    let mut unauthorized = 0u64;
+    for (i, e) in c.out.trace.iter().enumerate() {
+        match e.kind {
+            TraceKind::PullCompleted { pull, image, .. } => {
+                let p = &c.f.pulls[pull.0 as usize];
+                if let Some(n) = p.node {
+                    present.insert((n, image.0));
+                }
+                own.insert((p.pod, p.container), image.0);
+            }
+            TraceKind::ContainerStarted { pod, container, image } => {
+                let Some(node) = c.f.pod_node[pod.0 as usize] else { continue };
+                let pool = c.f.node_pool[node];
+                let preloaded =
+                    c.spec.node_pools[pool].preloaded.iter().any(|p| p.image == image) && c.f.node_added[node] <= i;
+                let template = w.template(pod);
+                let Ok(reference) = ImageRef::parse(&template.container(container as usize).image) else { continue };
+                let Some(auth) =
+                    c.spec.registries.iter().find(|r| r.host == reference.registry).and_then(|r| r.auth.as_ref())
+                else {
+                    continue;
+                };
+                let ns = &w.pods[pod.0 as usize].namespace;
+                let creds = pull_credentials(
+                    c.spec,
+                    ns,
+                    template,
+                    pullsim::model::spec::PoolId(pool as u32),
+                    &reference.name(),
+                );
+                if creds.credentials.iter().any(|cr| auth.accepts(&cr.username, &reference.repository)) {
+                    continue;
+                }
+                unauthorized += 1;
+                ensure!(
+                    own.get(&(pod.0, container)) != Some(&image.0),
+                    "{} container {container} holds no accepted credential for {}, yet its own pull brought {}",
+                    c.pod(pod.0),
+                    reference.name(),
+                    c.image(image.0)
+                );
+                ensure!(
+                    preloaded || present.contains(&(node, image.0)),
+                    "{} container {container} started {} without a credential, and it was not on {}",
+                    c.pod(pod.0),
+                    c.image(image.0),
+                    c.node(node)
+                );
+            }
+            _ => {}
+        }
+    }
+    if let Some(a) = &c.summary.access {
+        ensure!(
+            a.unauthorized_starts == unauthorized && a.unauthorized.len() as u64 == unauthorized,
+            "summary.json access.unauthorizedStarts {} (list {}), the trace shows {unauthorized}",
+            a.unauthorized_starts,
+            a.unauthorized.len()
+        );
+    }
+    Ok(())
+}
+
 /// A shadow of what the digest-pinning admission resolves: the registries' tags and outages as the trace moves
 /// them, from the spec's initial tags.
 struct Pins<'a> {
@@ -2512,6 +2635,9 @@ impl Exercised {
                 ),
                 _ => {}
             }
+        }
+        if let Some(a) = &c.summary.access {
+            self.add("start without credentials", a.unauthorized_starts);
         }
         for w in windows {
             self.add(

@@ -24,10 +24,14 @@
 //! by no tag (`latest`), by digest and by tag@digest, and references that fail: a missing tag or repository,
 //! an unknown host, an unknown digest, a name that does not parse; the ImageLocality scheduler; a timeline of
 //! `pushTag` (also to a new repository), `scale`, `setImage`, `setImagePullPolicy`, `addNodes`, `removeNodes`,
-//! `replaceNodes` and `registryOutage`; and 0-2 variants patching kubelet settings, a registry's bandwidth and
-//! latency, the seed, replicas, admission, or dropping the timeline.
+//! `replaceNodes` and `registryOutage`; private registries (`auth.accept` by user and repository), Secrets of
+//! the docker config types and another in the namespaces, with entries keyed by host, `https://host/v2/`,
+//! host/repository, a `*.` glob, an unrelated host or Docker Hub's index key, written as `username` or a base64
+//! `auth`, pods' `imagePullSecrets` (some naming no Secret) and pools' `nodeCredentials`; and 0-2 variants
+//! patching kubelet settings, a registry's bandwidth and latency, the seed, replicas, admission, or dropping the
+//! timeline.
 //!
-//! Adding a knob for a new feature (credentials, GC, mirrors): add a field to the `Gen*` struct it
+//! Adding a knob for a new feature (credential providers, GC, mirrors): add a field to the `Gen*` struct it
 //! belongs to (or a new `GenAction`/`GenVariant`/`GenRef` case), draw it in the matching strategy function
 //! below (weights keep old cases common), render it in `to_yaml`, and add a limit to [`Knobs`] if its size
 //! matters. Keep every reference an `Index` so shrinking stays valid.
@@ -57,6 +61,12 @@ const UNKNOWN_HOST: &str = "unknown.example.net";
 
 /// Namespaces besides the default one.
 const NAMESPACES: [&str; 3] = ["default", "team-a", "team-b"];
+
+/// Usernames of credentials and of registries' `accept`.
+const USERS: [&str; 3] = ["alice", "bob", "mallory"];
+
+/// Secret types: the two the kubelet reads and one it ignores.
+const SECRET_TYPES: [&str; 3] = ["kubernetes.io/dockerconfigjson", "kubernetes.io/dockercfg", "Opaque"];
 
 /// Size limits of generated scenarios; [`Knobs::default`] keeps a few hundred runs well under a minute in a
 /// debug build.
@@ -132,6 +142,52 @@ pub struct GenScenario {
     pub admission: Option<GenAdmission>,
     /// `spec.scheduler.imageLocality` (written only when true).
     pub image_locality: bool,
+    /// Private registries and credentials, drawn after everything else so that they leave the other draws
+    /// of a seed as they were.
+    pub access: GenAccess,
+}
+
+/// One `auth.accept` grant: a user (into [`USERS`]) and a repository (into the registry's repos) or `*`.
+pub type GenAccept = (Index, Option<Index>);
+
+/// Private registries and credentials, each list indexed like what it belongs to (an entry past the end of a
+/// list means none).
+#[derive(Debug, Clone, Default)]
+pub struct GenAccess {
+    /// Per registry: `auth.accept`, when private.
+    pub auth: Vec<Option<Vec<GenAccept>>>,
+    /// Per pool: `nodeCredentials.auths`, or not written.
+    pub node_credentials: Vec<Option<Vec<GenCred>>>,
+    /// Per workload: `imagePullSecrets`, into the secrets, one past the end naming a Secret that does not exist.
+    pub pull_secrets: Vec<Vec<Index>>,
+    /// Secrets `sec<i>`, each in a namespace.
+    pub secrets: Vec<GenSecret>,
+}
+
+/// A Secret of `spec.namespaces`.
+#[derive(Debug, Clone)]
+pub struct GenSecret {
+    /// Into [`NAMESPACES`].
+    pub namespace: Index,
+    /// Into [`SECRET_TYPES`].
+    pub kind: Index,
+    /// Its `auths`.
+    pub creds: Vec<GenCred>,
+}
+
+/// One `auths` entry of a docker config.
+#[derive(Debug, Clone)]
+pub struct GenCred {
+    /// Into the scenario's registries.
+    pub registry: Index,
+    /// How the location is written (see `location`).
+    pub form: u8,
+    /// Into the registry's repositories (for a location with a path).
+    pub repo: Index,
+    /// Into [`USERS`].
+    pub user: Index,
+    /// Written as a base64 `auth` instead of `username`.
+    pub encoded: bool,
 }
 
 /// A layer blob.
@@ -599,11 +655,12 @@ pub fn scenario_with(k: Knobs) -> impl Strategy<Value = GenScenario> {
         prop::option::weighted(0.25, admission()),
         prop::bool::weighted(0.15),
     );
-    (head, blobs, cluster).prop_map(
+    (head, blobs, cluster, access(k)).prop_map(
         |(
             (seed, duration_s),
             (layers, images, registries),
             (pools, workloads, timeline, variants, admission, image_locality),
+            access,
         )| {
             GenScenario {
                 seed,
@@ -617,9 +674,36 @@ pub fn scenario_with(k: Knobs) -> impl Strategy<Value = GenScenario> {
                 variants,
                 admission,
                 image_locality,
+                access,
             }
         },
     )
+}
+
+fn access(k: Knobs) -> impl Strategy<Value = GenAccess> {
+    let accept = prop::collection::vec((any::<Index>(), prop::option::weighted(0.7, any::<Index>())), 0..=3);
+    (
+        prop::collection::vec(prop::option::weighted(0.15, accept), k.max_registries),
+        prop::collection::vec(prop::option::weighted(0.25, prop::collection::vec(cred(), 1..=2)), k.max_pools),
+        prop::collection::vec(prop::collection::vec(any::<Index>(), 0..=2), k.max_workloads),
+        prop::collection::vec(secret(), 0..=3),
+    )
+        .prop_map(|(auth, node_credentials, pull_secrets, secrets)| GenAccess {
+            auth,
+            node_credentials,
+            pull_secrets,
+            secrets,
+        })
+}
+
+fn cred() -> impl Strategy<Value = GenCred> {
+    (any::<Index>(), 0u8..6, any::<Index>(), any::<Index>(), prop::bool::weighted(0.25))
+        .prop_map(|(registry, form, repo, user, encoded)| GenCred { registry, form, repo, user, encoded })
+}
+
+fn secret() -> impl Strategy<Value = GenSecret> {
+    (any::<Index>(), any::<Index>(), prop::collection::vec(cred(), 0..=3))
+        .prop_map(|(namespace, kind, creds)| GenSecret { namespace, kind, creds })
 }
 
 fn layer() -> impl Strategy<Value = GenLayer> {
@@ -909,6 +993,34 @@ struct Catalog {
     controllers: Vec<usize>,
 }
 
+impl GenScenario {
+    /// A docker config's `auths` as a flow map's entries.
+    fn auths(&self, c: &Catalog, creds: &[GenCred]) -> String {
+        use base64::Engine;
+        let mut entries: BTreeMap<String, String> = BTreeMap::new();
+        for g in creds {
+            let (host, repos) = &c.registries[pick(&c.registries, &g.registry)];
+            let location = match g.form {
+                0 => host.clone(),
+                1 => format!("https://{host}/v2/"),
+                2 => format!("{host}/{}", repos[pick(repos, &g.repo)].path),
+                3 => host.split_once('.').map_or_else(|| host.clone(), |(_, rest)| format!("*.{rest}")),
+                4 => "other.example.net".to_string(),
+                _ => "https://index.docker.io/v1/".to_string(),
+            };
+            let user = USERS[pick(&USERS, &g.user)];
+            let value = if g.encoded {
+                let auth = base64::engine::general_purpose::STANDARD.encode(format!("{user}:pw"));
+                format!("{{auth: \"{auth}\"}}")
+            } else {
+                format!("{{username: {user}, password: pw}}")
+            };
+            entries.entry(location).or_insert(value);
+        }
+        entries.iter().map(|(l, v)| format!("\"{l}\": {v}")).collect::<Vec<_>>().join(", ")
+    }
+}
+
 fn pick<T>(v: &[T], i: &Index) -> usize {
     i.index(v.len())
 }
@@ -1122,6 +1234,15 @@ impl GenScenario {
                 let tags: Vec<String> = repo.tags.iter().map(|(t, i)| format!("{t}: img{i}")).collect();
                 let _ = writeln!(w, "        {}: {{tags: {{{}}}}}", repo.path, tags.join(", "));
             }
+            if let Some(Some(accept)) = self.access.auth.get(ri) {
+                let mut users: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+                for (user, repo) in accept {
+                    let prefix = repo.as_ref().map_or("\"*\"".to_string(), |i| repos[pick(repos, i)].path.clone());
+                    users.entry(USERS[pick(&USERS, user)]).or_default().push(prefix);
+                }
+                let accept: Vec<String> = users.iter().map(|(u, p)| format!("{u}: [{}]", p.join(", "))).collect();
+                let _ = writeln!(w, "      auth: {{accept: {{{}}}}}", accept.join(", "));
+            }
         }
         let _ = writeln!(w, "  nodePools:");
         for (pi, p) in self.pools.iter().enumerate() {
@@ -1146,6 +1267,26 @@ impl GenScenario {
                 p.preloaded.iter().filter_map(|x| self.preload(&c, x)).map(|r| format!("\"{r}\"")).collect();
             if !pre.is_empty() {
                 let _ = writeln!(w, "      preloaded: [{}]", pre.join(", "));
+            }
+            if let Some(Some(creds)) = self.access.node_credentials.get(pi) {
+                let _ = writeln!(w, "      nodeCredentials: {{auths: {{{}}}}}", self.auths(&c, creds));
+            }
+        }
+        if !self.access.secrets.is_empty() {
+            let _ = writeln!(w, "  namespaces:");
+            let mut by_ns: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+            for (si, s) in self.access.secrets.iter().enumerate() {
+                let kind = SECRET_TYPES[pick(&SECRET_TYPES, &s.kind)];
+                by_ns
+                    .entry(NAMESPACES[pick(&NAMESPACES, &s.namespace)])
+                    .or_default()
+                    .push(format!("sec{si}: {{type: {kind}, auths: {{{}}}}}", self.auths(&c, &s.creds)));
+            }
+            for (ns, secrets) in by_ns {
+                let _ = writeln!(w, "    {ns}:\n      secrets:");
+                for s in secrets {
+                    let _ = writeln!(w, "        {s}");
+                }
             }
         }
         let _ = writeln!(w, "  workloads:");
@@ -1173,6 +1314,18 @@ impl GenScenario {
             };
             if let Some(g) = wl.grace_s {
                 let _ = writeln!(w, "{indent}terminationGracePeriodSeconds: {g}");
+            }
+            let pull_secrets = self.access.pull_secrets.get(wi).map_or(&[][..], |v| &v[..]);
+            if !pull_secrets.is_empty() {
+                let secrets = self.access.secrets.len();
+                let names: Vec<String> = pull_secrets
+                    .iter()
+                    .map(|i| match i.index(secrets + 1) {
+                        n if n == secrets => "{name: missing}".to_string(),
+                        n => format!("{{name: sec{n}}}"),
+                    })
+                    .collect();
+                let _ = writeln!(w, "{indent}imagePullSecrets: [{}]", names.join(", "));
             }
             for (key, list, prefix) in [("initContainers", &wl.init, "init-"), ("containers", &wl.containers, "c")] {
                 if list.is_empty() {
@@ -1415,6 +1568,23 @@ fn generated_scenarios_load_and_cover_every_feature() {
         cov.add("init containers", spec.workloads.iter().any(|w| !w.template.init_containers.is_empty()));
         cov.add("several containers", spec.workloads.iter().any(|w| w.template.containers.len() > 1));
         cov.add("namespaces", spec.workloads.iter().any(|w| w.namespace != "default"));
+        cov.add("private registry", spec.registries.iter().any(|r| r.auth.is_some()));
+        cov.add("node credentials", spec.node_pools.iter().any(|p| !p.node_credentials.is_empty()));
+        cov.add("pull secrets", spec.workloads.iter().any(|w| !w.template.image_pull_secrets.is_empty()));
+        cov.add(
+            "missing pull secret",
+            spec.workloads.iter().any(|w| {
+                let have = spec.secrets.get(&w.namespace);
+                w.template.image_pull_secrets.iter().any(|n| have.is_none_or(|s| !s.contains_key(n)))
+            }),
+        );
+        cov.add(
+            "secret of another type",
+            spec.secrets
+                .values()
+                .flat_map(|s| s.values())
+                .any(|s| matches!(s.kind, pullsim::model::spec::SecretType::Other(_))),
+        );
         let containers: Vec<_> = spec.workloads.iter().flat_map(|w| w.template.in_start_order()).collect();
         for (what, p) in
             [("Always", PullPolicy::Always), ("IfNotPresent", PullPolicy::IfNotPresent), ("Never", PullPolicy::Never)]
@@ -1559,6 +1729,11 @@ fn generated_scenarios_load_and_cover_every_feature() {
         "replaceNodes",
         "imageLocality",
         "cancelPullOnPodDelete",
+        "private registry",
+        "node credentials",
+        "pull secrets",
+        "missing pull secret",
+        "secret of another type",
     ];
     for what in expected {
         let n = cov.counts.get(what).copied().unwrap_or(0);
