@@ -109,6 +109,12 @@ pub fn comparison_rows(variants: &[VariantSummary]) -> Vec<Row> {
     ] {
         push(label, cells, values, better);
     }
+    if variants.iter().any(|v| v.access.is_some()) {
+        let starts = |v: &VariantSummary| v.access.as_ref().map(|a| a.unauthorized_starts);
+        let cells = variants.iter().map(|v| starts(v).map_or("-".to_string(), |n| n.to_string())).collect();
+        let values = variants.iter().map(|v| starts(v).map(|n| n as f64)).collect();
+        push("Private-image starts without credentials".to_string(), cells, values, Better::Lower);
+    }
     let mut hosts: Vec<&String> = variants.iter().flat_map(|v| v.registries.keys()).collect();
     hosts.sort_unstable();
     hosts.dedup();
@@ -202,8 +208,9 @@ pub fn comparison_rows(variants: &[VariantSummary]) -> Vec<Row> {
 
 /// What "best" means, for the legend under the table.
 pub const BEST_LEGEND: &str = "\u{2605} marks the best value of each row: the lowest latency, bytes, requests, \
-    failed pulls and back-off refusals, the most pods running. Latency rows are marked only when every variant \
-    failed as many pulls (a pull that fails fast is not a fast pull). The drift rows of a workload (stale \
+    failed pulls, back-off refusals and private-image starts without credentials, the most pods running. Latency \
+    rows are marked only when every variant failed as many pulls (a pull that fails fast is not a fast pull). \
+    The drift rows of a workload (stale \
     pod-time, mixed-version time, digests at once, convergence) are all marked by the lowest stale share, so \
     that running one digest earns no mark when that digest is stale. A row where every variant has the same \
     value, or fewer than two have one, has no mark.";

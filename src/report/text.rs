@@ -102,6 +102,18 @@ fn variant(out: &mut String, v: &VariantSummary) {
             }
         );
     }
+    if let Some(a) = &v.access {
+        let first = a.unauthorized.first().map_or(String::new(), |s| {
+            format!(
+                " (first: {} on {} at {}, {})",
+                s.pod,
+                s.node,
+                crate::units::format_duration_us((s.t_ms * 1e3).round() as u64),
+                s.source
+            )
+        });
+        let _ = writeln!(out, "  access    {} private-image starts without credentials{first}", a.unauthorized_starts);
+    }
     if v.workloads.len() > SHOWN {
         let rest: Vec<_> = v.workloads.values().skip(SHOWN).collect();
         let running: u64 = rest.iter().map(|w| w.running_pods).sum();

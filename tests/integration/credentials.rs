@@ -195,3 +195,22 @@ fn summary_json_has_access_only_when_a_registry_requires_authentication() {
     let s = pullsim::scenario::parse("inline.yaml", &public).unwrap();
     assert!(pullsim::report::access::of(&pullsim::model::run(&s.variants[0].spec)).is_none());
 }
+
+/// scenarios/private-registry-tenants.yaml: team-b's pods without a credential for team-a's image run it where
+/// team-a pulled it (base), nowhere with AlwaysPullImages, everywhere with a node credential that may read all
+/// (then they hold one) or with the image in the node image (then they never ask).
+#[test]
+fn the_tenants_scenario_shows_who_runs_what_they_may_not_pull() {
+    let starts = |variant: &str| {
+        let out = crate::common::run("private-registry-tenants", variant);
+        let a = pullsim::report::access::of(&out).expect("a private registry");
+        let running =
+            out.world.workloads[1].pods.iter().filter(|p| out.world.pods[p.0 as usize].running_at.is_some()).count();
+        (a.unauthorized_starts, a.unauthorized.iter().map(|s| s.source.clone()).collect::<Vec<_>>(), running)
+    };
+    let billing = |i: u32| format!("pulled by team-a/billing-{i}");
+    assert_eq!(starts("base"), (2, vec![billing(0), billing(1)], 2));
+    assert_eq!(starts("always-pull-images"), (0, vec![], 0));
+    assert_eq!(starts("node-credential"), (0, vec![], 4));
+    assert_eq!(starts("preloaded"), (4, vec!["preloaded".to_string(); 4], 4));
+}
