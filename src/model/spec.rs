@@ -235,8 +235,12 @@ pub struct PodTemplate {
     pub containers: Vec<ContainerSpec>,
     /// `terminationGracePeriodSeconds` (default 30 s).
     pub termination_grace: SimDuration,
-    /// `imagePullSecrets`: names of Secrets in the pod's namespace, in order.
+    /// `imagePullSecrets`: names of Secrets in the pod's namespace, in order. When the template lists none,
+    /// the ServiceAccount admission plugin's copy of its ServiceAccount's list, made when the scenario is read
+    /// (ServiceAccounts do not change during a run, so every pod would get the same copy).
     pub image_pull_secrets: Vec<String>,
+    /// `serviceAccountName` (default `default`).
+    pub service_account: String,
 }
 
 impl Default for PodTemplate {
@@ -246,6 +250,7 @@ impl Default for PodTemplate {
             containers: Vec::new(),
             termination_grace: DEFAULT_TERMINATION_GRACE,
             image_pull_secrets: Vec::new(),
+            service_account: "default".to_string(),
         }
     }
 }

@@ -95,10 +95,20 @@ pub(crate) struct RawSpec {
 
 /// `spec.namespaces.<name>`: what a namespace holds that pulls read.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase", expecting = "a map with secrets")]
+#[serde(deny_unknown_fields, rename_all = "camelCase", expecting = "a map with secrets and serviceAccounts")]
 pub(crate) struct RawNamespace {
     #[serde(default)]
     pub(crate) secrets: BTreeMap<String, RawSecret>,
+    #[serde(default)]
+    pub(crate) service_accounts: BTreeMap<String, RawServiceAccount>,
+}
+
+/// A ServiceAccount: the pull secrets it gives the pods that name it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase", expecting = "a map with imagePullSecrets")]
+pub(crate) struct RawServiceAccount {
+    #[serde(default)]
+    pub(crate) image_pull_secrets: Vec<RawLocalObjectReference>,
 }
 
 /// A Secret: its type and, for the docker config types, the `auths` of its payload.
@@ -506,7 +516,7 @@ pub(crate) struct RawTemplate {
 #[serde(
     deny_unknown_fields,
     rename_all = "camelCase",
-    expecting = "a map with containers and optional initContainers, imagePullSecrets and terminationGracePeriodSeconds"
+    expecting = "a map with containers and optional initContainers, imagePullSecrets, serviceAccountName and terminationGracePeriodSeconds"
 )]
 pub(crate) struct RawPodSpec {
     #[serde(default, deserialize_with = "opt_whole")]
@@ -517,6 +527,8 @@ pub(crate) struct RawPodSpec {
     pub(crate) containers: Vec<RawContainer>,
     #[serde(default)]
     pub(crate) image_pull_secrets: Vec<RawLocalObjectReference>,
+    #[serde(default)]
+    pub(crate) service_account_name: Option<String>,
 }
 
 /// A container.

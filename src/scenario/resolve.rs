@@ -578,6 +578,36 @@ pub(crate) fn resolve_spec(raw: &RawSpec, at: &FieldPath) -> Result<ClusterSpec,
             secrets.entry(ns.clone()).or_default().insert(name.clone(), SecretSpec { kind, auths });
         }
     }
+    // The ServiceAccount admission plugin (plugin/pkg/admission/serviceaccount): a pod that lists no
+    // imagePullSecrets gets its ServiceAccount's, names only, in order; a ServiceAccount other than `default`
+    // (which every namespace has) that does not exist makes it refuse every pod.
+    for (name, w) in &raw.workloads {
+        let Some(spec) = workloads.iter_mut().find(|s| s.name == *name) else { continue };
+        let template = &mut spec.template;
+        let accounts = raw.namespaces.get(&spec.namespace).map(|n| &n.service_accounts);
+        match accounts.and_then(|a| a.get(&template.service_account)) {
+            Some(sa) => {
+                if template.image_pull_secrets.is_empty() {
+                    template.image_pull_secrets = sa.image_pull_secrets.iter().map(|r| r.name.clone()).collect();
+                }
+            }
+            None if template.service_account == "default" => {}
+            None => {
+                let pod_spec = if w.kind == "Pod" { "spec" } else { "template" };
+                let mut path = at.key("workloads").key(name).key(pod_spec);
+                if pod_spec == "template" {
+                    path = path.key("spec");
+                }
+                p.add(
+                    &path.key("serviceAccountName"),
+                    format!(
+                        "no ServiceAccount {:?} in namespace {:?} (spec.namespaces.{}.serviceAccounts): the ServiceAccount admission plugin would refuse every pod (Forbidden)",
+                        template.service_account, spec.namespace, spec.namespace
+                    ),
+                );
+            }
+        }
+    }
     if !p.0.is_empty() {
         return Err(p.0);
     }
@@ -715,7 +745,16 @@ fn resolve_pod_spec(p: &mut Problems, path: &FieldPath, s: &RawPodSpec) -> PodTe
         Some(v) => SimDuration::from_secs(bounded(p, &path.key("terminationGracePeriodSeconds"), v, 0, MAX_SECONDS)),
     };
     let image_pull_secrets = s.image_pull_secrets.iter().map(|r| r.name.clone()).collect();
-    PodTemplate { init_containers, containers, termination_grace, image_pull_secrets }
+    let service_account = match s.service_account_name.as_deref() {
+        None | Some("") => "default".to_string(),
+        Some(name) => {
+            if !valid_name(name) {
+                p.add(&path.key("serviceAccountName"), "ServiceAccount names are lowercase letters, digits and '-'");
+            }
+            name.to_string()
+        }
+    };
+    PodTemplate { init_containers, containers, termination_grace, image_pull_secrets, service_account }
 }
 
 /// A docker config's `auths`, as the kubelet reads them (credentialprovider/config.go): a non-empty `auth`

@@ -214,3 +214,39 @@ fn the_tenants_scenario_shows_who_runs_what_they_may_not_pull() {
     assert_eq!(starts("node-credential"), (0, vec![], 4));
     assert_eq!(starts("preloaded"), (4, vec!["preloaded".to_string(); 4], 4));
 }
+
+#[test]
+fn a_pod_without_pull_secrets_gets_its_service_accounts() {
+    let sa = "      serviceAccounts:\n        builder: {imagePullSecrets: [{name: good}]}\n        default: {imagePullSecrets: [{name: bad}]}\n";
+    let with_sa = |secrets: &str, account: &str| {
+        private(secrets, "").replace("  nodePools:\n", &format!("{sa}  nodePools:\n")).replace(
+            "        imagePullSecrets: [",
+            &format!("        serviceAccountName: {account}\n        imagePullSecrets: ["),
+        )
+    };
+    // No secrets of its own: the ServiceAccount's are copied in.
+    let out = run_yaml(&with_sa("", "builder"));
+    assert_eq!(outcome(&out).0, 1);
+    assert!(matches!(outcome(&out).2, Some(Ok(_))));
+    // The default ServiceAccount when none is named.
+    let out = run_yaml(&with_sa("", "\"\""));
+    assert_eq!(outcome(&out), (1, 1, Some(Err(PullFailure::Unauthorized))));
+    // A pod that lists any secret keeps its own list; the ServiceAccount's are not merged in.
+    let out = run_yaml(&with_sa("{name: bad}", "builder"));
+    assert_eq!(outcome(&out), (1, 1, Some(Err(PullFailure::Unauthorized))));
+}
+
+#[test]
+fn a_service_account_that_does_not_exist_is_refused_like_admission_refuses_the_pods() {
+    let text = private("", "")
+        .replace("        imagePullSecrets: [", "        serviceAccountName: nobody\n        imagePullSecrets: [");
+    let e = pullsim::scenario::parse("inline.yaml", &text).unwrap_err().to_string();
+    assert!(
+        e.contains("spec.workloads.web.spec.serviceAccountName: no ServiceAccount \"nobody\" in namespace \"team-a\""),
+        "{e}"
+    );
+    // `default` needs no declaration: every namespace has one.
+    let text = private("", "")
+        .replace("        imagePullSecrets: [", "        serviceAccountName: default\n        imagePullSecrets: [");
+    assert!(pullsim::scenario::parse("inline.yaml", &text).is_ok());
+}

@@ -162,6 +162,9 @@ pub struct GenAccess {
     pub pull_secrets: Vec<Vec<Index>>,
     /// Secrets `sec<i>`, each in a namespace.
     pub secrets: Vec<GenSecret>,
+    /// Per namespace: the `default` ServiceAccount's `imagePullSecrets` (into the secrets, one past the end
+    /// naming none that exists), or no ServiceAccount written.
+    pub default_accounts: Vec<Option<Vec<Index>>>,
 }
 
 /// A Secret of `spec.namespaces`.
@@ -687,12 +690,17 @@ fn access(k: Knobs) -> impl Strategy<Value = GenAccess> {
         prop::collection::vec(prop::option::weighted(0.25, prop::collection::vec(cred(), 1..=2)), k.max_pools),
         prop::collection::vec(prop::collection::vec(any::<Index>(), 0..=2), k.max_workloads),
         prop::collection::vec(secret(), 0..=3),
+        prop::collection::vec(
+            prop::option::weighted(0.3, prop::collection::vec(any::<Index>(), 1..=2)),
+            NAMESPACES.len(),
+        ),
     )
-        .prop_map(|(auth, node_credentials, pull_secrets, secrets)| GenAccess {
+        .prop_map(|(auth, node_credentials, pull_secrets, secrets, default_accounts)| GenAccess {
             auth,
             node_credentials,
             pull_secrets,
             secrets,
+            default_accounts,
         })
 }
 
@@ -1272,20 +1280,37 @@ impl GenScenario {
                 let _ = writeln!(w, "      nodeCredentials: {{auths: {{{}}}}}", self.auths(&c, creds));
             }
         }
-        if !self.access.secrets.is_empty() {
-            let _ = writeln!(w, "  namespaces:");
-            let mut by_ns: BTreeMap<&str, Vec<String>> = BTreeMap::new();
-            for (si, s) in self.access.secrets.iter().enumerate() {
-                let kind = SECRET_TYPES[pick(&SECRET_TYPES, &s.kind)];
-                by_ns
-                    .entry(NAMESPACES[pick(&NAMESPACES, &s.namespace)])
-                    .or_default()
-                    .push(format!("sec{si}: {{type: {kind}, auths: {{{}}}}}", self.auths(&c, &s.creds)));
+        let secret_name = |i: &Index| match i.index(self.access.secrets.len() + 1) {
+            n if n == self.access.secrets.len() => "{name: missing}".to_string(),
+            n => format!("{{name: sec{n}}}"),
+        };
+        let mut by_ns: BTreeMap<&str, (Vec<String>, Option<String>)> = BTreeMap::new();
+        for (si, s) in self.access.secrets.iter().enumerate() {
+            let kind = SECRET_TYPES[pick(&SECRET_TYPES, &s.kind)];
+            by_ns
+                .entry(NAMESPACES[pick(&NAMESPACES, &s.namespace)])
+                .or_default()
+                .0
+                .push(format!("sec{si}: {{type: {kind}, auths: {{{}}}}}", self.auths(&c, &s.creds)));
+        }
+        for (ni, account) in self.access.default_accounts.iter().enumerate() {
+            if let (Some(names), Some(ns)) = (account, NAMESPACES.get(ni)) {
+                let names: Vec<String> = names.iter().map(secret_name).collect();
+                by_ns.entry(ns).or_default().1 = Some(format!("default: {{imagePullSecrets: [{}]}}", names.join(", ")));
             }
-            for (ns, secrets) in by_ns {
-                let _ = writeln!(w, "    {ns}:\n      secrets:");
-                for s in secrets {
-                    let _ = writeln!(w, "        {s}");
+        }
+        if !by_ns.is_empty() {
+            let _ = writeln!(w, "  namespaces:");
+            for (ns, (secrets, account)) in by_ns {
+                let _ = writeln!(w, "    {ns}:");
+                if !secrets.is_empty() {
+                    let _ = writeln!(w, "      secrets:");
+                    for s in secrets {
+                        let _ = writeln!(w, "        {s}");
+                    }
+                }
+                if let Some(a) = account {
+                    let _ = writeln!(w, "      serviceAccounts:\n        {a}");
                 }
             }
         }
@@ -1317,14 +1342,7 @@ impl GenScenario {
             }
             let pull_secrets = self.access.pull_secrets.get(wi).map_or(&[][..], |v| &v[..]);
             if !pull_secrets.is_empty() {
-                let secrets = self.access.secrets.len();
-                let names: Vec<String> = pull_secrets
-                    .iter()
-                    .map(|i| match i.index(secrets + 1) {
-                        n if n == secrets => "{name: missing}".to_string(),
-                        n => format!("{{name: sec{n}}}"),
-                    })
-                    .collect();
+                let names: Vec<String> = pull_secrets.iter().map(secret_name).collect();
                 let _ = writeln!(w, "{indent}imagePullSecrets: [{}]", names.join(", "));
             }
             for (key, list, prefix) in [("initContainers", &wl.init, "init-"), ("containers", &wl.containers, "c")] {
@@ -1571,6 +1589,7 @@ fn generated_scenarios_load_and_cover_every_feature() {
         cov.add("private registry", spec.registries.iter().any(|r| r.auth.is_some()));
         cov.add("node credentials", spec.node_pools.iter().any(|p| !p.node_credentials.is_empty()));
         cov.add("pull secrets", spec.workloads.iter().any(|w| !w.template.image_pull_secrets.is_empty()));
+        cov.add("ServiceAccount pull secrets", yaml.contains("serviceAccounts:"));
         cov.add(
             "missing pull secret",
             spec.workloads.iter().any(|w| {
@@ -1734,6 +1753,7 @@ fn generated_scenarios_load_and_cover_every_feature() {
         "pull secrets",
         "missing pull secret",
         "secret of another type",
+        "ServiceAccount pull secrets",
     ];
     for what in expected {
         let n = cov.counts.get(what).copied().unwrap_or(0);
