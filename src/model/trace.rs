@@ -183,6 +183,20 @@ pub enum TraceKind {
         /// Node.
         node: NodeId,
     },
+    /// A sync found `imagePullSecrets` that do not exist in the pod's namespace: the kubelet's
+    /// `FailedToRetrieveImagePullSecret` warning. Its pulls go on without them.
+    PullSecretsMissing {
+        /// Pod.
+        pod: PodId,
+    },
+    /// A private registry refused (401) the credential a pull carried, its `attempt`-th (from 0); the next one
+    /// is tried.
+    CredentialRefused {
+        /// Pull.
+        pull: PullId,
+        /// Which of the pod's credentials.
+        attempt: u32,
+    },
     /// A node was cordoned (marked unschedulable) for a drain by replaceNodes: the scheduler no longer picks
     /// it; DaemonSet pods stay and may still be placed on it.
     NodeCordoned {

@@ -23,6 +23,8 @@ pub fn kind_name(kind: &TraceKind) -> &'static str {
         TraceKind::PodReady { .. } => "pod_ready",
         TraceKind::NodeRemoved { .. } => "node_removed",
         TraceKind::NodeCordoned { .. } => "node_cordoned",
+        TraceKind::PullSecretsMissing { .. } => "pull_secrets_missing",
+        TraceKind::CredentialRefused { .. } => "credential_refused",
         TraceKind::RolloutStarted { .. } => "rollout_started",
         TraceKind::RolloutCompleted { .. } => "rollout_completed",
         TraceKind::ContainerExited { .. } => "container_exited",
@@ -129,6 +131,45 @@ pub fn write_jsonl(out: &mut impl Write, variant: &str, run: &RunOutput) -> std:
             }
             TraceKind::PodDeleted { pod } | TraceKind::PodTerminating { pod } | TraceKind::PodReady { pod } => {
                 names.pod(&mut m, *pod)
+            }
+            TraceKind::PullSecretsMissing { pod } => {
+                names.pod(&mut m, *pod);
+                let p = &w.pods[pod.0 as usize];
+                let have = w.spec.secrets.get(&p.namespace);
+                let missing: Vec<&str> = w
+                    .template(*pod)
+                    .image_pull_secrets
+                    .iter()
+                    .filter(|n| !n.is_empty() && have.is_none_or(|s| !s.contains_key(*n)))
+                    .map(String::as_str)
+                    .collect();
+                m.insert("secrets".into(), missing.join(", ").into());
+                m.insert("reason".into(), "FailedToRetrieveImagePullSecret".into());
+                m.insert(
+                    "event".into(),
+                    format!(
+                        "Unable to retrieve some image pull secrets ({}); attempting to pull the image may not succeed.",
+                        missing.join(", ")
+                    )
+                    .into(),
+                );
+            }
+            TraceKind::CredentialRefused { pull, attempt } => {
+                names.pull(&mut m, *pull);
+                let p = &w.pulls[pull.0 as usize];
+                let pool = w.nodes[p.node.0 as usize].pool;
+                let found = crate::model::kubelet::credentials::pull_credentials(
+                    &w.spec,
+                    &w.pods[p.pod.0 as usize].namespace,
+                    w.template(p.pod),
+                    pool,
+                    &p.reference.name(),
+                );
+                if let Some(c) = found.credentials.get(*attempt as usize) {
+                    m.insert("credential".into(), c.source.clone().into());
+                    m.insert("username".into(), c.username.clone().into());
+                }
+                m.insert("message".into(), "401 Unauthorized".into());
             }
             TraceKind::ContainerExited { pod, container } => {
                 names.pod(&mut m, *pod);

@@ -250,3 +250,29 @@ fn a_service_account_that_does_not_exist_is_refused_like_admission_refuses_the_p
         .replace("        imagePullSecrets: [", "        serviceAccountName: default\n        imagePullSecrets: [");
     assert!(pullsim::scenario::parse("inline.yaml", &text).is_ok());
 }
+
+#[test]
+fn refused_credentials_and_missing_secrets_are_events() {
+    let out = run_yaml(&private("{name: nowhere}, {name: bad}, {name: good}", ""));
+    let mut lines = Vec::new();
+    pullsim::report::events::write_jsonl(&mut lines, "base", &out).unwrap();
+    let text = String::from_utf8(lines).unwrap();
+    let kinds: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|v| ["credential_refused", "pull_secrets_missing"].contains(&v["kind"].as_str().unwrap()))
+        .collect();
+    assert_eq!(kinds.len(), 2, "{kinds:?}");
+    assert_eq!(kinds[0]["kind"], "pull_secrets_missing");
+    assert_eq!(kinds[0]["secrets"], "nowhere");
+    assert_eq!(
+        kinds[0]["event"],
+        "Unable to retrieve some image pull secrets (nowhere); attempting to pull the image may not succeed."
+    );
+    assert_eq!(kinds[1]["kind"], "credential_refused");
+    assert_eq!(
+        (kinds[1]["credential"].as_str(), kinds[1]["username"].as_str()),
+        (Some("secret team-a/bad"), Some("mallory"))
+    );
+    assert_eq!(kinds[1]["t_ms"], 100.0);
+}

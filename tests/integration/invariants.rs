@@ -143,6 +143,8 @@ pub struct PullFacts {
     pub resolved: Option<u32>,
     /// At a private registry: how it is refused at `tau` when no credential it carries is accepted.
     pub denied: Option<PullFailure>,
+    /// At a private registry: the credentials refused before the try answered at `tau`.
+    pub refused: u32,
 }
 
 /// Facts shared by the invariants, derived from the trace and the spec.
@@ -227,6 +229,7 @@ impl Facts {
                     tau: None,
                     resolved: None,
                     denied: None,
+                    refused: 0,
                 }
             })
             .collect();
@@ -294,6 +297,7 @@ impl Facts {
                             break;
                         }
                     }
+                    p.refused = j as u32;
                 }
                 p.tau = Some(tau);
                 p.resolved = if p.denied.is_some() { None } else { f.resolve(spec, r, reference, tau) };
@@ -356,8 +360,10 @@ impl Facts {
             | TraceKind::ImageNeverPull { pod, .. }
             | TraceKind::InvalidImageName { pod, .. }
             | TraceKind::ContainerStarted { pod, .. }
-            | TraceKind::ContainerExited { pod, .. } => Some(pod.0),
+            | TraceKind::ContainerExited { pod, .. }
+            | TraceKind::PullSecretsMissing { pod } => Some(pod.0),
             TraceKind::PullQueued { pull }
+            | TraceKind::CredentialRefused { pull, .. }
             | TraceKind::PullStarted { pull }
             | TraceKind::PullCompleted { pull, .. }
             | TraceKind::PullFailed { pull, .. }
@@ -1453,6 +1459,19 @@ fn pull_outcomes_follow_the_registries(c: &Ctx<'_>) -> Result<(), String> {
             }
         }
         let (t, end) = p.end.expect("checked above");
+        let refused = c
+            .out
+            .trace
+            .iter()
+            .filter(|e| matches!(e.kind, TraceKind::CredentialRefused { pull, .. } if pull.0 == i as u32))
+            .count() as u32;
+        ensure!(
+            refused == p.refused,
+            "{}: {refused} credential_refused events, but {} credentials are refused before its answer at {}",
+            name(),
+            p.refused,
+            secs(tau)
+        );
         if c.f.down(reg, tau) {
             ensure!(
                 (t, end) == (tau, End::Failed(PullFailure::RegistryUnavailable)),

@@ -46,6 +46,16 @@ impl Sim {
         }
         p.worker.next = 0;
         p.worker.failed = false;
+        // getPullSecretsForPod, at the start of every SyncPod.
+        let template = self.world.template(pod);
+        if !template.image_pull_secrets.is_empty() {
+            let secrets = self.world.spec.secrets.get(&self.world.pods[pod.0 as usize].namespace);
+            let missing =
+                template.image_pull_secrets.iter().any(|n| !n.is_empty() && secrets.is_none_or(|s| !s.contains_key(n)));
+            if missing {
+                self.emit(TraceKind::PullSecretsMissing { pod });
+            }
+        }
         self.continue_sync(pod);
     }
 

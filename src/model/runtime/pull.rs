@@ -110,7 +110,9 @@ impl Sim {
                 // The next credential: one more CRI PullImage, one more manifest request.
                 None => {
                     r.stats.manifest_requests += 1;
+                    let attempt = self.world.pulls[pull.0 as usize].attempt;
                     self.world.pulls[pull.0 as usize].attempt += 1;
+                    self.emit(TraceKind::CredentialRefused { pull, attempt });
                     self.queue.push(self.now + latency, Event::ManifestResponse { pull });
                 }
                 Some(failure) => self.finish_pull(pull, Err(failure)),
