@@ -1,4 +1,4 @@
-//! The command line: `run`, `merge`, `validate` and `explain image`. Each command returns its exit code — 0 done,
+//! The command line: `run`, `merge`, `validate`, `explain image` and `explain credentials`. Each command returns its exit code — 0 done,
 //! 2 bad input (the scenario or reference is invalid), 1 anything else (e.g. the output folder cannot be
 //! written) — and prints what a person needs: the error with file, line and field, or the summary.
 
@@ -90,6 +90,18 @@ pub enum Explain {
         #[arg(long)]
         json: bool,
     },
+    /// Which `auths` keys of a docker config.json the kubelet's keyring matches for an image, in the order it
+    /// tries their credentials.
+    Credentials {
+        /// The docker config file (`{"auths": {...}}`, or a legacy `.dockercfg` map).
+        #[arg(long)]
+        config: PathBuf,
+        /// The image reference.
+        image: String,
+        /// Print exactly a JSON array of the matching keys as written, in try order.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// Runs the parsed command line; returns the exit code.
@@ -101,6 +113,9 @@ pub fn main(cli: Cli) -> i32 {
         Command::Validate { file } => validate(&file),
         Command::Merge { out_dir, shards, quiet } => self::sweep::merge(&out_dir, &shards, quiet),
         Command::Explain { what: Explain::Image { reference, json } } => explain::image(&reference, json),
+        Command::Explain { what: Explain::Credentials { config, image, json } } => {
+            explain::credentials(&config, &image, json)
+        }
     }
 }
 

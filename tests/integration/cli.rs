@@ -454,3 +454,51 @@ fn check_determinism_runs_each_variant_twice_and_says_so() {
     assert!(stdout.starts_with("determinism: each variant gave the same events twice\n"), "{stdout}");
     let _ = std::fs::remove_dir_all(out);
 }
+
+#[test]
+fn explain_credentials_lists_the_matching_keys_in_the_kubelets_order() {
+    let dir = std::env::temp_dir().join(format!("pullsim-explain-credentials-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("config.json");
+    std::fs::write(
+        &config,
+        r#"{"auths": {"*.example.com/app": {}, "https://reg.example.com/v2/": {}, "reg.example.com/app": {},
+            "reg?.example.com": {}, "https://index.docker.io/v1/": {}, "reg.example.com:5000": {}}}"#,
+    )
+    .unwrap();
+    let c = config.to_str().unwrap();
+    let json = |image: &str| {
+        let (code, out, err) = pullsim(&["explain", "credentials", "--config", c, image, "--json"]);
+        assert_eq!(code, 0, "{err}");
+        out.trim().to_string()
+    };
+    // Reverse byte order of the normalised keys, not the most specific first; the glob comes last.
+    assert_eq!(
+        json("reg.example.com/app:v1"),
+        r#"["reg.example.com/app","https://reg.example.com/v2/","*.example.com/app"]"#
+    );
+    assert_eq!(json("reg.example.com:5000/app"), r#"["reg.example.com:5000"]"#);
+    // Docker Hub falls back to index.docker.io; nothing matches another host.
+    assert_eq!(json("nginx"), r#"["https://index.docker.io/v1/"]"#);
+    assert_eq!(json("quay.io/team/app"), "[]");
+    let (code, out, _) = pullsim(&["explain", "credentials", "--config", c, "quay.io/team/app"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("no key matches: the pull is anonymous"), "{out}");
+    // Bad input exits 2 with the reason.
+    let (code, _, err) = pullsim(&["explain", "credentials", "--config", c, "Bad/Name"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("is not a valid image reference"), "{err}");
+    let missing = dir.join("missing.json");
+    let (code, _, err) = pullsim(&["explain", "credentials", "--config", missing.to_str().unwrap(), "nginx"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("cannot read it"), "{err}");
+    std::fs::write(&config, "[1, 2]").unwrap();
+    let (code, _, err) = pullsim(&["explain", "credentials", "--config", c, "nginx"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("expected a docker config"), "{err}");
+    std::fs::write(&config, "{\"auths\": ").unwrap();
+    let (code, _, err) = pullsim(&["explain", "credentials", "--config", c, "nginx"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("not JSON"), "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
