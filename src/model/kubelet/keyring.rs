@@ -329,4 +329,99 @@ mod tests {
         assert!(!glob_match("abc", "abd"));
         assert!(glob_match("*reg*", "myregistry"));
     }
+
+    /// The cases of the kubelet's own keyring tests (pkg/credentialprovider/keyring_test.go: TestUrlsMatch,
+    /// TestDockerKeyringForGlob, TestKeyringMiss, TestIsDefaultRegistryMatch, TestDockerKeyringLookup,
+    /// TestIssue3797), with the outcomes that file expects.
+    #[test]
+    fn the_cases_of_the_kubelets_keyring_tests_come_out_as_they_expect() {
+        for (glob, target, expected) in [
+            ("*.kubernetes.io", "prefix.kubernetes.io", true),
+            ("prefix.*.io", "prefix.kubernetes.io", true),
+            ("prefix.kubernetes.*", "prefix.kubernetes.io", true),
+            ("*-good.kubernetes.io", "prefix-good.kubernetes.io", true),
+            ("*.kubernetes.io/blah", "prefix.kubernetes.io/blah", true),
+            ("prefix.*.io/foo", "prefix.kubernetes.io/foo/bar", true),
+            ("*.kubernetes.io:1111/blah", "prefix.kubernetes.io:1111/blah", true),
+            ("prefix.*.io:1111/foo", "prefix.kubernetes.io:1111/foo/bar", true),
+            ("*.kubernetes.io", "kubernetes.io", false),
+            ("*.*.kubernetes.io", "prefix.kubernetes.io", false),
+            ("*.*.kubernetes.io", "kubernetes.io", false),
+            ("kubernetes.io", "kubernetes.com", false),
+            ("k*.io", "quay.io", false),
+            ("*.kubernetes.io:1234/blah", "prefix.kubernetes.io:1111/blah", false),
+            ("prefix.*.io/foo", "prefix.kubernetes.io:1111/foo/bar", false),
+        ] {
+            assert_eq!(urls_match(glob, target), expected, "{glob} vs {target}");
+        }
+        // Keys as written in a docker config, each found for its target + "/foo/bar" (TestDockerKeyringForGlob).
+        for (key, target) in [
+            ("https://hello.kubernetes.io", "hello.kubernetes.io"),
+            ("https://*.docker.io", "prefix.docker.io"),
+            ("https://prefix.*.io", "prefix.docker.io"),
+            ("https://prefix.docker.*", "prefix.docker.io"),
+            ("https://*.docker.io/path", "prefix.docker.io/path"),
+            ("https://prefix.*.io/path", "prefix.docker.io/path/subpath"),
+            ("https://prefix.docker.*/path", "prefix.docker.io/path"),
+            ("https://*.docker.io:8888", "prefix.docker.io:8888"),
+            ("https://prefix.*.io:8888", "prefix.docker.io:8888"),
+            ("https://prefix.docker.*:8888", "prefix.docker.io:8888"),
+            ("https://*.docker.io/path:1111", "prefix.docker.io/path:1111"),
+            ("https://*.docker.io/v1/", "prefix.docker.io/path:1111"),
+            ("https://*.docker.io/v2/", "prefix.docker.io/path:1111"),
+            ("https://prefix.docker.*/path:1111", "prefix.docker.io/path:1111"),
+            ("prefix.docker.io:1111", "prefix.docker.io:1111/path"),
+            ("*.docker.io:1111", "prefix.docker.io:1111/path"),
+        ] {
+            assert_eq!(ring(&[key]).lookup(&format!("{target}/foo/bar")), [key], "{key} for {target}");
+        }
+        // TestKeyringMiss.
+        for (key, target) in [
+            ("https://hello.kubernetes.io", "world.mesos.org"),
+            ("https://*.docker.com", "prefix.docker.io"),
+            ("https://suffix.*.io", "prefix.docker.io"),
+            ("https://prefix.docker.c*", "prefix.docker.io"),
+            ("https://prefix.*.io/path:1111", "prefix.docker.io/path/subpath:1111"),
+            ("suffix.*.io", "prefix.docker.io"),
+        ] {
+            assert!(ring(&[key]).lookup(&format!("{target}/foo/bar")).is_empty(), "{key} for {target}");
+        }
+        // Docker Hub's key: not for another host, the fallback for unqualified and qualified Hub names.
+        let hub = ring(&["https://index.docker.io/v1/"]);
+        assert!(hub.lookup("world.mesos.org/foo/bar").is_empty());
+        assert_eq!(hub.lookup("google/docker-registry").len(), 1);
+        assert_eq!(hub.lookup("jenkins").len(), 1);
+        assert_eq!(hub.lookup("index.docker.io/google/docker-registry").len(), 1);
+        for (image, expected) in [
+            ("foo/bar", true),
+            ("docker.io/foo/bar", true),
+            ("index.docker.io/foo/bar", true),
+            ("foo", true),
+            ("", false),
+            ("registry.tld/foo/bar", false),
+            ("registry:5000/foo/bar", false),
+            ("myhostdocker.io/foo/bar", false),
+        ] {
+            assert_eq!(is_default_registry_match(image), expected, "{image:?}");
+        }
+        // TestDockerKeyringLookup: grace under bar.example.com/pong, ada under bar.example.com.
+        let mut k: Keyring<&str> = Keyring::default();
+        k.add([("bar.example.com/pong", "grace"), ("bar.example.com", "ada")]);
+        for (image, expected) in [
+            ("bar.example.com", &["ada"][..]),
+            ("bar.example.com/pong", &["grace", "ada"][..]),
+            ("bar.example.com/ping", &["ada"][..]),
+            ("bar.example.com/pongz", &["grace", "ada"][..]),
+            ("bar.example.com/pong/pang", &["grace", "ada"][..]),
+            ("example.com", &[][..]),
+            ("foo.example.com", &[][..]),
+        ] {
+            assert_eq!(k.lookup(image), expected, "{image}");
+        }
+        // TestIssue3797: a key with a scheme and /v1/ serves its whole host.
+        let quay = ring(&["https://quay.io/v1/"]);
+        for image in ["quay.io", "quay.io/foo", "quay.io/foo/bar"] {
+            assert_eq!(quay.lookup(image).len(), 1, "{image}");
+        }
+    }
 }
