@@ -138,6 +138,37 @@ pub struct KubeletConfig {
     /// Not a kubelet field: a what-if that cancels a deleted pod's pull at once, as the kubelet would if
     /// kubernetes issue #125050 were fixed. The real kubelet (false) lets the pull run to completion.
     pub cancel_pull_on_pod_delete: bool,
+    /// The `KubeletEnsureSecretPulledImages` feature gate (on by default from Kubernetes 1.35, Beta).
+    pub ensure_secret_pulled_images: bool,
+    /// `imagePullCredentialsVerificationPolicy` (with the gate on).
+    pub verification_policy: VerificationPolicy,
+}
+
+/// `imagePullCredentialsVerificationPolicy`: when a present image must be pulled again with the pod's own
+/// credentials before the pod may use it (pkg/kubelet/images/pullmanager, KEP-2535).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum VerificationPolicy {
+    /// Never: any pod uses any present image.
+    NeverVerify,
+    /// Images the kubelet pulled are verified; preloaded ones are not (the default).
+    #[default]
+    NeverVerifyPreloadedImages,
+    /// Every image is verified unless `preloadedImagesVerificationAllowlist` matches it as written.
+    NeverVerifyAllowlistedImages,
+    /// Every image is verified.
+    AlwaysVerify,
+}
+
+impl VerificationPolicy {
+    /// The name as written in KubeletConfiguration.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VerificationPolicy::NeverVerify => "NeverVerify",
+            VerificationPolicy::NeverVerifyPreloadedImages => "NeverVerifyPreloadedImages",
+            VerificationPolicy::NeverVerifyAllowlistedImages => "NeverVerifyAllowlistedImages",
+            VerificationPolicy::AlwaysVerify => "AlwaysVerify",
+        }
+    }
 }
 
 impl Default for KubeletConfig {
@@ -148,6 +179,8 @@ impl Default for KubeletConfig {
             registry_pull_qps: 5,
             registry_burst: 10,
             cancel_pull_on_pod_delete: false,
+            ensure_secret_pulled_images: true,
+            verification_policy: VerificationPolicy::NeverVerifyPreloadedImages,
         }
     }
 }
@@ -180,6 +213,8 @@ pub struct NodePoolSpec {
     pub preloaded: Vec<PreloadedImage>,
     /// The node's docker `config.json` entries (location -> credential), in location order.
     pub node_credentials: Vec<(String, Credential)>,
+    /// `preloadedImagesVerificationAllowlist`: normalised names, or prefixes ending in `/*`.
+    pub verification_allowlist: Vec<String>,
 }
 
 /// A container of a pod template, with its pull policy already defaulted.

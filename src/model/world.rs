@@ -34,6 +34,8 @@ pub struct Node {
     pub backoff: Backoff<(PodId, String)>,
     /// The runtime's images and layers.
     pub store: ImageStore,
+    /// KubeletEnsureSecretPulledImages: who may use which pulled image.
+    pub pull_records: crate::model::kubelet::pull_records::PullRecords,
     /// containerd `max_concurrent_downloads`.
     pub max_concurrent_downloads: u32,
     /// The live pods bound to the node (bound and not deleted), in no particular order: what a drain and the

@@ -449,7 +449,7 @@ pub(crate) struct RawNodePool {
 #[serde(
     deny_unknown_fields,
     rename_all = "camelCase",
-    expecting = "a map of kubelet fields (serializeImagePulls, maxParallelImagePulls, registryPullQPS, registryBurst, cancelPullOnPodDelete)"
+    expecting = "a map of kubelet fields (serializeImagePulls, maxParallelImagePulls, registryPullQPS, registryBurst, cancelPullOnPodDelete, featureGates, imagePullCredentialsVerificationPolicy, preloadedImagesVerificationAllowlist)"
 )]
 pub(crate) struct RawKubelet {
     #[serde(default)]
@@ -463,6 +463,20 @@ pub(crate) struct RawKubelet {
     /// pullsim's switch, not a KubeletConfiguration field: cancel the pulls of a pod that is deleted.
     #[serde(default)]
     pub(crate) cancel_pull_on_pod_delete: Option<bool>,
+    #[serde(default)]
+    pub(crate) feature_gates: Option<RawFeatureGates>,
+    #[serde(default)]
+    pub(crate) image_pull_credentials_verification_policy: Option<String>,
+    #[serde(default)]
+    pub(crate) preloaded_images_verification_allowlist: Option<Vec<String>>,
+}
+
+/// `kubelet.featureGates`: the gates that shape pulls.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a map with KubeletEnsureSecretPulledImages")]
+pub(crate) struct RawFeatureGates {
+    #[serde(default, rename = "KubeletEnsureSecretPulledImages")]
+    pub(crate) ensure_secret_pulled_images: Option<bool>,
 }
 
 /// A workload.

@@ -238,6 +238,7 @@ pub(crate) fn resolve_spec(raw: &RawSpec, at: &FieldPath) -> Result<ClusterSpec,
         pool_ids.insert(name.clone(), PoolId(node_pools.len() as u32));
         node_pools.push(NodePoolSpec {
             node_credentials,
+            verification_allowlist: resolve_allowlist(&mut p, &path, &np.kubelet),
             name: name.clone(),
             count: count as u32,
             bandwidth_bps: opt_bandwidth(&mut p, &path.key("bandwidth"), &np.bandwidth),
@@ -677,7 +678,46 @@ fn resolve_kubelet(p: &mut Problems, pool: &FieldPath, k: &RawKubelet) -> Kubele
         registry_pull_qps: qps.clamp(0, i64::from(i32::MAX)) as u32,
         registry_burst: burst.clamp(0, i64::from(i32::MAX)) as u32,
         cancel_pull_on_pod_delete: k.cancel_pull_on_pod_delete.unwrap_or(false),
+        ensure_secret_pulled_images: k
+            .feature_gates
+            .as_ref()
+            .and_then(|g| g.ensure_secret_pulled_images)
+            .unwrap_or(true),
+        verification_policy: match k.image_pull_credentials_verification_policy.as_deref() {
+            None | Some("NeverVerifyPreloadedImages") => VerificationPolicy::NeverVerifyPreloadedImages,
+            Some("NeverVerify") => VerificationPolicy::NeverVerify,
+            Some("NeverVerifyAllowlistedImages") => VerificationPolicy::NeverVerifyAllowlistedImages,
+            Some("AlwaysVerify") => VerificationPolicy::AlwaysVerify,
+            Some(other) => {
+                p.add(
+                    &path.key("imagePullCredentialsVerificationPolicy"),
+                    format!("{fails} expected NeverVerify, NeverVerifyPreloadedImages, NeverVerifyAllowlistedImages or AlwaysVerify, got {other:?}"),
+                );
+                VerificationPolicy::default()
+            }
+        },
     }
+}
+
+/// `preloadedImagesVerificationAllowlist` validation: each entry a normalised image name without tag or digest
+/// (`docker.io/library/nginx`, not `nginx`), or such a prefix ending in `/*`.
+fn resolve_allowlist(p: &mut Problems, pool: &FieldPath, k: &RawKubelet) -> Vec<String> {
+    let list = k.preloaded_images_verification_allowlist.clone().unwrap_or_default();
+    for (i, entry) in list.iter().enumerate() {
+        let (body, prefix) = match entry.strip_suffix("/*") {
+            Some(body) => (body, true),
+            None => (entry.as_str(), false),
+        };
+        let normal = prefix
+            || ImageRef::parse(body).ok().is_some_and(|r| r.name() == body && r.tag.is_none() && r.digest.is_none());
+        if body.is_empty() || body.contains(['*', ' ']) || !normal {
+            p.add(
+                &pool.key("kubelet").key("preloadedImagesVerificationAllowlist").index(i),
+                "expected a normalised image name without tag or digest (docker.io/library/nginx), or such a prefix ending in /*",
+            );
+        }
+    }
+    list
 }
 
 fn resolve_pod_spec(p: &mut Problems, path: &FieldPath, s: &RawPodSpec) -> PodTemplate {

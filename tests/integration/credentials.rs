@@ -167,16 +167,56 @@ fn with_intruder(text: &str, policy: &str) -> String {
     )
 }
 
+/// `text` with the kubelet's KubeletEnsureSecretPulledImages gate off, as before Kubernetes 1.35.
+fn gate_off(text: &str) -> String {
+    text.replace(
+        "bandwidth: 1Gbps",
+        "bandwidth: 1Gbps, kubelet: {featureGates: {KubeletEnsureSecretPulledImages: false}}",
+    )
+}
+
 #[test]
 fn a_pod_without_credentials_runs_a_private_image_another_tenant_pulled() {
-    let a = access(&with_intruder(&tenants("IfNotPresent", false), "IfNotPresent"));
+    let a = access(&gate_off(&with_intruder(&tenants("IfNotPresent", false), "IfNotPresent")));
     assert_eq!(a.unauthorized_starts, 1, "{a:?}");
     let start = &a.unauthorized[0];
     assert_eq!((start.pod.as_str(), start.node.as_str()), ("team-b/intruder-0", "p-0"));
     assert_eq!(start.source, "pulled by team-a/web");
     // With Always the intruder's pull asks the registry, which refuses it: nothing runs without credentials.
-    let a = access(&with_intruder(&tenants("IfNotPresent", false), "Always"));
+    let a = access(&gate_off(&with_intruder(&tenants("IfNotPresent", false), "Always")));
     assert_eq!(a.unauthorized_starts, 0);
+    // KubeletEnsureSecretPulledImages (on by default from 1.35): the image team-a pulled with its secret must
+    // be pulled again with the intruder's credentials, and is refused.
+    let text = with_intruder(&tenants("IfNotPresent", false), "IfNotPresent");
+    assert_eq!(access(&text).unauthorized_starts, 0);
+    let s = pullsim::scenario::parse("inline.yaml", &text).unwrap();
+    let out = pullsim::model::run(&s.variants[0].spec);
+    let denied = out
+        .trace
+        .iter()
+        .filter(|e| matches!(e.kind, TraceKind::PullFailed { failure: PullFailure::AccessDenied, .. }))
+        .count();
+    assert_eq!(denied, 1, "the intruder's verification pull is refused");
+    // NeverVerify: the present image is used by anyone again.
+    let never = text.replace(
+        "bandwidth: 1Gbps",
+        "bandwidth: 1Gbps, kubelet: {imagePullCredentialsVerificationPolicy: NeverVerify}",
+    );
+    assert_eq!(access(&never).unauthorized_starts, 1);
+}
+
+#[test]
+fn ensure_secret_pulled_images_lets_a_pod_with_the_secret_that_pulled_the_image_use_it() {
+    // A second team-a pod, created at 2 s on the same node, holds the secret that pulled the image: no pull.
+    let text = tenants("IfNotPresent", false).replace("kind: Pod", "kind: Deployment\n      replicas: 1").replace(
+        "      spec:\n        imagePullSecrets: [{name: good}]\n        containers:",
+        "      template:\n       spec:\n        imagePullSecrets: [{name: good}]\n        containers:",
+    ) + "  timeline:\n    - {at: 2s, scale: {workload: web, replicas: 2}}\n";
+    let s = pullsim::scenario::parse("inline.yaml", &text).unwrap_or_else(|e| panic!("{e}"));
+    let out = pullsim::model::run(&s.variants[0].spec);
+    let pulls = out.trace.iter().filter(|e| matches!(e.kind, TraceKind::PullQueued { .. })).count();
+    let present = out.trace.iter().filter(|e| matches!(e.kind, TraceKind::ImagePresent { .. })).count();
+    assert_eq!((pulls, present), (1, 1));
 }
 
 #[test]
@@ -197,8 +237,9 @@ fn summary_json_has_access_only_when_a_registry_requires_authentication() {
 }
 
 /// scenarios/private-registry-tenants.yaml: team-b's pods without a credential for team-a's image run it where
-/// team-a pulled it (base), nowhere with AlwaysPullImages, everywhere with a node credential that may read all
-/// (then they hold one) or with the image in the node image (then they never ask).
+/// team-a pulled it with a kubelet before 1.35, nowhere with the 1.35 default or AlwaysPullImages, everywhere
+/// with a node credential that may read all (then they hold one) or with the image in the node image (then the
+/// 1.35 default does not check), and nowhere with AlwaysVerify.
 #[test]
 fn the_tenants_scenario_shows_who_runs_what_they_may_not_pull() {
     let starts = |variant: &str| {
@@ -209,10 +250,12 @@ fn the_tenants_scenario_shows_who_runs_what_they_may_not_pull() {
         (a.unauthorized_starts, a.unauthorized.iter().map(|s| s.source.clone()).collect::<Vec<_>>(), running)
     };
     let billing = |i: u32| format!("pulled by team-a/billing-{i}");
-    assert_eq!(starts("base"), (2, vec![billing(0), billing(1)], 2));
+    assert_eq!(starts("kubelet-1-34"), (2, vec![billing(0), billing(1)], 2));
+    assert_eq!(starts("base"), (0, vec![], 0));
     assert_eq!(starts("always-pull-images"), (0, vec![], 0));
     assert_eq!(starts("node-credential"), (0, vec![], 4));
     assert_eq!(starts("preloaded"), (4, vec!["preloaded".to_string(); 4], 4));
+    assert_eq!(starts("preloaded-always-verify"), (0, vec![], 0));
 }
 
 #[test]

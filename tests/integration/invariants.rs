@@ -21,8 +21,8 @@ use proptest::test_runner::{Config, TestCaseError, TestError};
 use pullsim::model::image_ref::{ImageRef, PullPolicy};
 use pullsim::model::kubelet::credentials::pull_credentials;
 use pullsim::model::spec::{
-    Action, ClusterSpec, DaemonSetUpdate, DeploymentStrategy, PinDigests, PodManagementPolicy, StatefulSetUpdate,
-    WorkloadKind, WorkloadStrategy,
+    Action, ClusterSpec, DaemonSetUpdate, DeploymentStrategy, PinDigests, PodManagementPolicy, PoolId,
+    StatefulSetUpdate, VerificationPolicy, WorkloadKind, WorkloadStrategy,
 };
 use pullsim::model::trace::{LayerRecord, LayerStep, PodId, PullFailure, TraceEvent, TraceKind};
 use pullsim::model::{self, RunOutput};
@@ -1590,7 +1590,13 @@ fn image_presence_decides_pulls(c: &Ctx<'_>) -> Result<(), String> {
     struct Store {
         tags: BTreeMap<String, u32>,
         digests: BTreeSet<(String, u32)>,
+        // KubeletEnsureSecretPulledImages: images the kubelet pulled, and per (image, repository) who may use
+        // it: None = everyone, else the (secret, username) pairs that pulled it.
+        pulled: BTreeSet<u32>,
+        records: BTreeMap<(u32, String), Users>,
     }
+    // Who may use a recorded image: `None` = every pod, else the (secret, username) pairs that pulled it.
+    type Users = Option<BTreeSet<(String, String)>>;
     let mut stores: Vec<Store> = c
         .f
         .node_pool
@@ -1630,6 +1636,22 @@ fn image_presence_decides_pulls(c: &Ctx<'_>) -> Result<(), String> {
                     s.tags.insert(format!("{}:{}", r.name(), r.effective_tag().unwrap_or("latest")), image.0);
                 }
                 s.digests.insert((r.name(), image.0));
+                let pool = c.f.node_pool[node];
+                if c.spec.node_pools[pool].kubelet.ensure_secret_pulled_images {
+                    let template = c.out.world.template(PodId(p.pod));
+                    let ns = &c.out.world.pods[p.pod as usize].namespace;
+                    let creds = pull_credentials(c.spec, ns, template, PoolId(pool as u32), &r.name()).credentials;
+                    s.pulled.insert(image.0);
+                    let entry = s.records.entry((image.0, r.name())).or_insert_with(|| Some(BTreeSet::new()));
+                    match creds.get(p.refused as usize) {
+                        Some(cr) if cr.source.starts_with("secret ") => {
+                            if let Some(set) = entry {
+                                set.insert((cr.source.clone(), cr.username.clone()));
+                            }
+                        }
+                        _ => *entry = None,
+                    }
+                }
                 continue;
             }
             TraceKind::InvalidImageName { pod, container } => (pod.0, *container, "invalid"),
@@ -1651,7 +1673,41 @@ fn image_presence_decides_pulls(c: &Ctx<'_>) -> Result<(), String> {
         }
         let r = parsed.map_err(|e| format!("{}: {what} for a reference that does not parse ({e})", at()))?;
         let node = node_of[pod as usize].ok_or_else(|| format!("{}: checked on no node", at()))?;
-        let has = lookup(&stores[node], &r);
+        let mut has = lookup(&stores[node], &r);
+        // With KubeletEnsureSecretPulledImages, a present image the policy asks to verify counts as absent
+        // unless a record lets this pod use it.
+        let pool = c.f.node_pool[node];
+        let k = c.spec.node_pools[pool].kubelet;
+        if let (Some(i), true, false) = (has, k.ensure_secret_pulled_images, policy == PullPolicy::Always) {
+            let s = &stores[node];
+            let allow = &c.spec.node_pools[pool].verification_allowlist;
+            let verify = match k.verification_policy {
+                VerificationPolicy::NeverVerify => false,
+                VerificationPolicy::NeverVerifyPreloadedImages => s.pulled.contains(&i),
+                VerificationPolicy::NeverVerifyAllowlistedImages => !allow.iter().any(|a| match a.strip_suffix('*') {
+                    Some(prefix) => image.starts_with(prefix),
+                    None => *a == image,
+                }),
+                VerificationPolicy::AlwaysVerify => true,
+            };
+            let usable = !verify
+                || match s.records.get(&(i, r.name())) {
+                    None => false,
+                    Some(None) => true,
+                    Some(Some(set)) => {
+                        let template = c.out.world.template(PodId(pod));
+                        let ns = &c.out.world.pods[pod as usize].namespace;
+                        pull_credentials(c.spec, ns, template, PoolId(pool as u32), &r.name())
+                            .credentials
+                            .iter()
+                            .filter(|cr| cr.source.starts_with("secret "))
+                            .any(|cr| set.iter().any(|(src, user)| *src == cr.source || *user == cr.username))
+                    }
+                };
+            if !usable {
+                has = None;
+            }
+        }
         match what {
             "present" => {
                 let TraceKind::ImagePresent { image: got, .. } = e.kind else { unreachable!() };

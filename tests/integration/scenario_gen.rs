@@ -68,6 +68,10 @@ const USERS: [&str; 3] = ["alice", "bob", "mallory"];
 /// Secret types: the two the kubelet reads and one it ignores.
 const SECRET_TYPES: [&str; 3] = ["kubernetes.io/dockerconfigjson", "kubernetes.io/dockercfg", "Opaque"];
 
+/// `imagePullCredentialsVerificationPolicy` values.
+const VERIFICATION_POLICIES: [&str; 4] =
+    ["NeverVerify", "NeverVerifyPreloadedImages", "NeverVerifyAllowlistedImages", "AlwaysVerify"];
+
 /// Size limits of generated scenarios; [`Knobs::default`] keeps a few hundred runs well under a minute in a
 /// debug build.
 #[derive(Debug, Clone, Copy)]
@@ -162,6 +166,9 @@ pub struct GenAccess {
     pub pull_secrets: Vec<Vec<Index>>,
     /// Secrets `sec<i>`, each in a namespace.
     pub secrets: Vec<GenSecret>,
+    /// Per pool: the KubeletEnsureSecretPulledImages gate (written when `Some`) and the verification policy (into
+    /// [`VERIFICATION_POLICIES`], written when `Some`).
+    pub verification: Vec<(Option<bool>, Option<Index>)>,
     /// Per namespace: the `default` ServiceAccount's `imagePullSecrets` (into the secrets, one past the end
     /// naming none that exists), or no ServiceAccount written.
     pub default_accounts: Vec<Option<Vec<Index>>>,
@@ -694,13 +701,18 @@ fn access(k: Knobs) -> impl Strategy<Value = GenAccess> {
             prop::option::weighted(0.3, prop::collection::vec(any::<Index>(), 1..=2)),
             NAMESPACES.len(),
         ),
+        prop::collection::vec(
+            (prop::option::weighted(0.2, any::<bool>()), prop::option::weighted(0.3, any::<Index>())),
+            k.max_pools,
+        ),
     )
-        .prop_map(|(auth, node_credentials, pull_secrets, secrets, default_accounts)| GenAccess {
+        .prop_map(|(auth, node_credentials, pull_secrets, secrets, default_accounts, verification)| GenAccess {
             auth,
             node_credentials,
             pull_secrets,
             secrets,
             default_accounts,
+            verification,
         })
 }
 
@@ -1268,6 +1280,19 @@ impl GenScenario {
             if let Some(b) = p.cancel_pull {
                 k.push(format!("cancelPullOnPodDelete: {b}"));
             }
+            if let Some((gate, policy)) = self.access.verification.get(pi) {
+                if let Some(g) = gate {
+                    k.push(format!("featureGates: {{KubeletEnsureSecretPulledImages: {g}}}"));
+                }
+                if let Some(i) = policy {
+                    let policy = VERIFICATION_POLICIES[pick(&VERIFICATION_POLICIES, i)];
+                    k.push(format!("imagePullCredentialsVerificationPolicy: {policy}"));
+                    if policy == "NeverVerifyAllowlistedImages" {
+                        let (host, repos) = &c.registries[0];
+                        k.push(format!("preloadedImagesVerificationAllowlist: [\"{host}/{}\"]", repos[0].path));
+                    }
+                }
+            }
             if !k.is_empty() {
                 let _ = writeln!(w, "      kubelet: {{{}}}", k.join(", "));
             }
@@ -1591,6 +1616,16 @@ fn generated_scenarios_load_and_cover_every_feature() {
         cov.add("pull secrets", spec.workloads.iter().any(|w| !w.template.image_pull_secrets.is_empty()));
         cov.add("ServiceAccount pull secrets", yaml.contains("serviceAccounts:"));
         cov.add(
+            "KubeletEnsureSecretPulledImages off",
+            spec.node_pools.iter().any(|p| !p.kubelet.ensure_secret_pulled_images),
+        );
+        cov.add(
+            "AlwaysVerify",
+            spec.node_pools
+                .iter()
+                .any(|p| p.kubelet.verification_policy == pullsim::model::spec::VerificationPolicy::AlwaysVerify),
+        );
+        cov.add(
             "missing pull secret",
             spec.workloads.iter().any(|w| {
                 let have = spec.secrets.get(&w.namespace);
@@ -1754,6 +1789,8 @@ fn generated_scenarios_load_and_cover_every_feature() {
         "missing pull secret",
         "secret of another type",
         "ServiceAccount pull secrets",
+        "KubeletEnsureSecretPulledImages off",
+        "AlwaysVerify",
     ];
     for what in expected {
         let n = cov.counts.get(what).copied().unwrap_or(0);

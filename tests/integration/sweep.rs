@@ -158,7 +158,7 @@ fn every_kind_of_sweep_mistake_is_reported_where_it_is() {
         (
             "path: nodePools.pool.kubelet.maxParallelImagePulls",
             "path: nodePools.pool.kubelet.maxParalelImagePulls",
-            "sweep.yaml:29:18: spec.nodePools.pool.kubelet: unknown field \"maxParalelImagePulls\"; did you mean \"maxParallelImagePulls\"? (expected one of serializeImagePulls, maxParallelImagePulls, registryPullQPS, registryBurst, cancelPullOnPodDelete) (at sweep point 0: nodePools.pool.kubelet.maxParalelImagePulls=1; the same at 3 more sweep points or variants) (in variant \"base\")",
+            "sweep.yaml:29:18: spec.nodePools.pool.kubelet: unknown field \"maxParalelImagePulls\"; did you mean \"maxParallelImagePulls\"? (expected one of serializeImagePulls, maxParallelImagePulls, registryPullQPS, registryBurst, cancelPullOnPodDelete, featureGates, imagePullCredentialsVerificationPolicy, preloadedImagesVerificationAllowlist) (at sweep point 0: nodePools.pool.kubelet.maxParalelImagePulls=1; the same at 3 more sweep points or variants) (in variant \"base\")",
         ),
         (
             "path: nodePools.pool.kubelet.maxParallelImagePulls",

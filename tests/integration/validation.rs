@@ -218,7 +218,7 @@ fn unknown_keys_are_errors_at_every_depth() {
     );
     check(
         &with("        serializeImagePulls: false\n", "        serializeImagePull: false\n"),
-        &["checks.yaml:26:9: spec.nodePools.pool.kubelet: unknown field \"serializeImagePull\"; did you mean \"serializeImagePulls\"? (expected one of serializeImagePulls, maxParallelImagePulls, registryPullQPS, registryBurst, cancelPullOnPodDelete)"],
+        &["checks.yaml:26:9: spec.nodePools.pool.kubelet: unknown field \"serializeImagePull\"; did you mean \"serializeImagePulls\"? (expected one of serializeImagePulls, maxParallelImagePulls, registryPullQPS, registryBurst, cancelPullOnPodDelete, featureGates, imagePullCredentialsVerificationPolicy, preloadedImagesVerificationAllowlist)"],
     );
     // A layer written as a map is checked like any other map, at the key that is wrong.
     check(
@@ -563,7 +563,7 @@ fn variant_errors_say_which_variant() {
     let typo = with(SERIAL_PATCH, "      nodePools: {pool: {kubelet: {serializeImagePull: false}}}");
     check(
         &typo,
-        &["checks.yaml:50:36: spec.nodePools.pool.kubelet: unknown field \"serializeImagePull\"; did you mean \"serializeImagePulls\"? (expected one of serializeImagePulls, maxParallelImagePulls, registryPullQPS, registryBurst, cancelPullOnPodDelete) (in variant \"serial\")"],
+        &["checks.yaml:50:36: spec.nodePools.pool.kubelet: unknown field \"serializeImagePull\"; did you mean \"serializeImagePulls\"? (expected one of serializeImagePulls, maxParallelImagePulls, registryPullQPS, registryBurst, cancelPullOnPodDelete, featureGates, imagePullCredentialsVerificationPolicy, preloadedImagesVerificationAllowlist) (in variant \"serial\")"],
     );
     assert!(diagnostics(&typo)[0].to_string().ends_with("(in variant \"serial\")"));
     check(

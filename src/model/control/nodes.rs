@@ -52,6 +52,7 @@ impl Sim {
                 limiter,
                 backoff: Backoff::default(),
                 store,
+                pull_records: Default::default(),
                 max_concurrent_downloads: spec.max_concurrent_downloads,
                 bound: Vec::new(),
                 cordoned: false,

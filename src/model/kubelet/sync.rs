@@ -193,6 +193,33 @@ impl Sim {
                             None => node.store.lookup(&reference.name(), reference.effective_tag(), None),
                         },
                     };
+                    // KubeletEnsureSecretPulledImages: a present image may have to be pulled again with the
+                    // pod's own credentials.
+                    let k = self.world.spec.node_pools[node.pool.0 as usize].kubelet;
+                    let verify = |image| {
+                        k.ensure_secret_pulled_images && {
+                            let spec = &self.world.spec;
+                            let namespace = &self.world.pods[pod.0 as usize].namespace;
+                            node.pull_records.must_attempt_pull(
+                                k.verification_policy,
+                                &spec.node_pools[node.pool.0 as usize].verification_allowlist,
+                                image,
+                                &c.image,
+                                &reference.name(),
+                                || {
+                                    crate::model::kubelet::credentials::pull_credentials(
+                                        spec,
+                                        namespace,
+                                        self.world.template(pod),
+                                        node.pool,
+                                        &reference.name(),
+                                    )
+                                    .credentials
+                                },
+                            )
+                        }
+                    };
+                    let present = present.filter(|&image| !verify(image));
                     match (c.pull_policy, present) {
                         (PullPolicy::Never | PullPolicy::IfNotPresent, Some(image)) => Decision::Present(image),
                         (PullPolicy::Never, None) => Decision::NeverPull,

@@ -87,6 +87,27 @@ impl Sim {
         })
     }
 
+    /// KubeletEnsureSecretPulledImages: who may use the image `pull` brought (the credential it used: the
+    /// accepted one at a private registry, the first one at a public registry, which accepts any).
+    fn record_pulled(&mut self, pull: PullId, image: crate::model::spec::ImageId) {
+        let p = &self.world.pulls[pull.0 as usize];
+        let pool = self.world.nodes[p.node.0 as usize].pool;
+        if !self.world.spec.node_pools[pool.0 as usize].kubelet.ensure_secret_pulled_images {
+            return;
+        }
+        let repository = p.reference.name();
+        let found = crate::model::kubelet::credentials::pull_credentials(
+            &self.world.spec,
+            &self.world.pods[p.pod.0 as usize].namespace,
+            self.world.template(p.pod),
+            pool,
+            &repository,
+        );
+        let used = found.credentials.get(p.attempt as usize);
+        let node = p.node;
+        self.world.nodes[node.0 as usize].pull_records.record(image, &repository, used);
+    }
+
     fn registry_of(&self, pull: PullId) -> usize {
         self.world.pulls[pull.0 as usize].registry.map_or(0, |r| r.0 as usize)
     }
@@ -283,6 +304,7 @@ impl Sim {
                 };
                 let layers = &self.world.spec.images[image.0 as usize].layers;
                 self.world.nodes[p.node.0 as usize].store.add_image(&name, tag.as_deref(), image, layers);
+                self.record_pulled(pull, image);
                 self.emit(kind);
                 Ok(image)
             }
