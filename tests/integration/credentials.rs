@@ -319,3 +319,19 @@ fn refused_credentials_and_missing_secrets_are_events() {
     );
     assert_eq!(kinds[1]["t_ms"], 100.0);
 }
+
+/// scenarios/credential-tries.yaml: two stale config.json entries sort before the working glob, so each of the
+/// 20 pulls is refused twice (40 failed requests, 400 ms more) unless they are removed or a pull secret comes
+/// first.
+#[test]
+fn the_credential_tries_scenario_pays_two_refusals_per_pull() {
+    let figures = |variant: &str| {
+        let out = crate::common::run("credential-tries", variant);
+        let s = &out.world.registries[0].stats;
+        let refused = out.trace.iter().filter(|e| matches!(e.kind, TraceKind::CredentialRefused { .. })).count();
+        (s.manifest_requests, s.failed_requests, refused)
+    };
+    assert_eq!(figures("base"), (60, 40, 40));
+    assert_eq!(figures("stale-entries-removed"), (20, 0, 0));
+    assert_eq!(figures("pull-secret"), (20, 0, 0));
+}
