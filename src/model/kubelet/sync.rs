@@ -46,7 +46,7 @@ impl Sim {
         }
         p.worker.next = 0;
         p.worker.failed = false;
-        // getPullSecretsForPod, at the start of every SyncPod.
+        // getPullSecretsForPod's warning, once per sync here (how often the kubelet calls it was not verified).
         let template = self.world.template(pod);
         if !template.image_pull_secrets.is_empty() {
             let secrets = self.world.spec.secrets.get(&self.world.pods[pod.0 as usize].namespace);

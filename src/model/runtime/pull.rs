@@ -96,13 +96,21 @@ impl Sim {
             return;
         }
         let repository = p.reference.name();
-        let found = crate::model::kubelet::credentials::pull_credentials(
-            &self.world.spec,
-            &self.world.pods[p.pod.0 as usize].namespace,
-            self.world.template(p.pod),
-            pool,
-            &repository,
-        );
+        let template = self.world.template(p.pod);
+        // Without pull secrets or node credentials every pull is anonymous: no lookup needed.
+        let found = if template.image_pull_secrets.is_empty()
+            && self.world.spec.node_pools[pool.0 as usize].node_credentials.is_empty()
+        {
+            Default::default()
+        } else {
+            crate::model::kubelet::credentials::pull_credentials(
+                &self.world.spec,
+                &self.world.pods[p.pod.0 as usize].namespace,
+                template,
+                pool,
+                &repository,
+            )
+        };
         let used = found.credentials.get(p.attempt as usize);
         let node = p.node;
         self.world.nodes[node.0 as usize].pull_records.record(image, &repository, used);
